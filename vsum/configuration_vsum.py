@@ -1,0 +1,147 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
+"""Configuration of the vsum-la model (BLIP ViT + temporal transformer + local attention + BLIP text decoder)."""
+
+from transformers import BlipTextConfig, BlipVisionConfig, PreTrainedConfig
+
+
+LOCAL_ATTENTION_TYPES = ("hard", "rbf")
+
+
+class VsumConfig(PreTrainedConfig):
+    r"""
+    Configuration of a [`VsumModel`]: a frozen BLIP vision encoder applied to every sampled frame, a temporal
+    transformer over the frame embeddings, a local-attention module (each frame attends to its `2k + 1` neighbours),
+    a per-frame saliency head (the video summary) and BLIP's text decoder cross-attending to the frames (the text
+    summary).
+
+    The composite config keeps its sub-configs consistent: the decoder's `encoder_hidden_size` is set to the vision
+    hidden size, which is also the width of the temporal modules.
+
+    Args:
+        vision_config (`dict` or [`BlipVisionConfig`], *optional*):
+            The per-frame BLIP ViT.
+        text_config (`dict` or [`BlipTextConfig`], *optional*):
+            BLIP's text decoder (`BlipTextLMHeadModel`).
+        temporal_num_layers (`int`, *optional*, defaults to 1):
+            Layers of the temporal transformer (TT). `0` is the paper's "Base" ablation (no TT).
+        temporal_num_heads (`int`, *optional*):
+            Attention heads of the TT and of the local attention. Defaults to the ViT's number of heads (12 for ViT-B).
+        temporal_intermediate_size (`int`, *optional*):
+            MLP width of the TT. Defaults to 4x the hidden size.
+        temporal_dropout (`float`, *optional*, defaults to 0.1):
+            Dropout in the TT and the local attention.
+        max_frames (`int`, *optional*, defaults to 512):
+            Rows of the learned temporal position table; longer videos interpolate it linearly.
+        local_attention_window (`int`, *optional*, defaults to 2):
+            Radius `k` of the local attention window (frame `i` attends to frames `i-k .. i+k`). `0` or `None` removes
+            the local-attention module.
+        local_attention_type (`str`, *optional*, defaults to `"hard"`):
+            `"hard"`: the paper's band mask. `"rbf"`: the same window plus a Gaussian bias `-(i-j)^2 / (2 sigma^2)`
+            whose bandwidth `sigma` is learned (initialised to `k`).
+        summary_ratio (`float`, *optional*, defaults to 0.15):
+            Fraction of frames selected as the video summary at inference.
+        vsum_loss_weight (`float`, *optional*, defaults to 15.0):
+            Weight of the saliency BCE loss.
+        tsum_loss_weight (`float`, *optional*, defaults to 1.0):
+            Weight of the text cross-entropy loss.
+        prompt (`str`, *optional*, defaults to `"a video of "`):
+            Text prompt prepended to every summary; its tokens are not scored.
+        prompt_token_ids (`list[int]`, *optional*):
+            The prompt as decoder input ids (decoder BOS first, no separator). Written by [`VsumProcessor`] helpers so
+            that `generate()` works without a tokenizer; `generate()` raises if neither these nor `input_ids` are given.
+        freeze_vision (`bool`, *optional*, defaults to `True`):
+            Keep the ViT frozen (no gradients, frames encoded under `torch.no_grad`).
+        vision_chunk_size (`int`, *optional*, defaults to 64):
+            Frames per ViT forward in `encode_frames`, so memory does not grow with video length.
+
+    Example:
+
+    ```python
+    >>> from vsum import VsumConfig, VsumModel
+
+    >>> config = VsumConfig(local_attention_window=2, local_attention_type="hard")
+    >>> config.hidden_size
+    768
+    >>> model = VsumModel(config)  # doctest: +SKIP
+    ```"""
+
+    model_type = "vsum"
+    sub_configs_defaults = {"vision_config": BlipVisionConfig, "text_config": BlipTextConfig}
+
+    vision_config: dict | PreTrainedConfig | None = None
+    text_config: dict | PreTrainedConfig | None = None
+    temporal_num_layers: int = 1
+    temporal_num_heads: int | None = None
+    temporal_intermediate_size: int | None = None
+    temporal_dropout: float = 0.1
+    max_frames: int = 512
+    local_attention_window: int | None = 2
+    local_attention_type: str = "hard"
+    summary_ratio: float = 0.15
+    vsum_loss_weight: float = 15.0
+    tsum_loss_weight: float = 1.0
+    prompt: str = "a video of "
+    prompt_token_ids: list[int] | None = None
+    freeze_vision: bool = True
+    vision_chunk_size: int = 64
+    initializer_range: float = 0.02
+    tie_word_embeddings: bool = True
+
+    def __post_init__(self, **kwargs):
+        super().__post_init__(**kwargs)
+        # The decoder cross-attends to frame features of the vision width.
+        self.text_config.encoder_hidden_size = self.vision_config.hidden_size
+        if self.temporal_num_heads is None:
+            self.temporal_num_heads = self.vision_config.num_attention_heads
+        if self.temporal_intermediate_size is None:
+            self.temporal_intermediate_size = 4 * self.vision_config.hidden_size
+        if self.local_attention_window == 0:
+            self.local_attention_window = None
+        self._validate_vsum_fields()
+
+    @property
+    def hidden_size(self) -> int:
+        """Width of frame features (the ViT's hidden size), shared by the temporal modules and the decoder's keys."""
+        return self.vision_config.hidden_size
+
+    @property
+    def use_local_attention(self) -> bool:
+        return self.local_attention_window is not None
+
+    def _validate_vsum_fields(self):
+        def _check(condition, field, value, reason):
+            if not condition:
+                raise ValueError(f"VsumConfig.{field}={value!r} is invalid: {reason}")
+
+        _check(self.temporal_num_layers >= 0, "temporal_num_layers", self.temporal_num_layers, "must be >= 0")
+        _check(self.temporal_num_heads >= 1, "temporal_num_heads", self.temporal_num_heads, "must be >= 1")
+        _check(
+            self.hidden_size % self.temporal_num_heads == 0,
+            "temporal_num_heads",
+            self.temporal_num_heads,
+            f"must divide the hidden size {self.hidden_size}",
+        )
+        _check(self.temporal_intermediate_size >= 1, "temporal_intermediate_size", self.temporal_intermediate_size, "must be >= 1")
+        _check(0.0 <= self.temporal_dropout < 1.0, "temporal_dropout", self.temporal_dropout, "must be in [0, 1)")
+        _check(self.max_frames >= 1, "max_frames", self.max_frames, "must be >= 1")
+        if self.local_attention_window is not None:
+            _check(
+                isinstance(self.local_attention_window, int) and self.local_attention_window > 0,
+                "local_attention_window",
+                self.local_attention_window,
+                "must be a positive int radius, or 0/None to disable local attention",
+            )
+        _check(
+            self.local_attention_type in LOCAL_ATTENTION_TYPES,
+            "local_attention_type",
+            self.local_attention_type,
+            f"must be one of {LOCAL_ATTENTION_TYPES}",
+        )
+        _check(0.0 < self.summary_ratio <= 1.0, "summary_ratio", self.summary_ratio, "must be in (0, 1]")
+        _check(self.vsum_loss_weight >= 0, "vsum_loss_weight", self.vsum_loss_weight, "must be >= 0")
+        _check(self.tsum_loss_weight >= 0, "tsum_loss_weight", self.tsum_loss_weight, "must be >= 0")
+        _check(isinstance(self.prompt, str), "prompt", self.prompt, "must be a string")
+        _check(self.vision_chunk_size >= 1, "vision_chunk_size", self.vision_chunk_size, "must be >= 1")
+
+
+__all__ = ["VsumConfig"]

@@ -1,0 +1,661 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
+"""PyTorch vsum-la model: cross-modal (video + text) summarization of long videos.
+
+Frames (1 fps) -> frozen BLIP ViT per frame ([CLS]) -> temporal position embeddings -> temporal transformer ->
+local attention (radius k) -> (a) a per-frame saliency logit, (b) BLIP's text decoder cross-attending to the frames.
+"""
+
+import math
+import os
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_layers import GradientCheckpointingLayer
+from transformers.models.blip.modeling_blip import BlipVisionEmbeddings, BlipVisionModel
+from transformers.models.blip.modeling_blip_text import (
+    BlipTextAttention,
+    BlipTextEmbeddings,
+    BlipTextLMHeadModel,
+)
+from transformers.utils import ModelOutput, logging
+
+from .configuration_vsum import VsumConfig
+
+
+logger = logging.get_logger(__name__)
+
+# Queries per block of the windowed attention. Each block attends to (block + 2k) keys, so memory is
+# O(T * (block + 2k)) instead of O(T^2); 64 keeps the batched matmuls large enough to be efficient on CPU.
+LOCAL_ATTENTION_BLOCK_SIZE = 64
+
+
+@dataclass
+class VsumOutput(ModelOutput):
+    r"""
+    Output of [`VsumModel.forward`].
+
+    Args:
+        loss (`torch.FloatTensor` of shape `()`, *optional*):
+            `vsum_loss_weight * vsum_loss + tsum_loss_weight * tsum_loss` over the losses that could be computed.
+        vsum_loss (`torch.FloatTensor` of shape `()`, *optional*):
+            Saliency BCE, returned when `vsum_labels` is given.
+        tsum_loss (`torch.FloatTensor` of shape `()`, *optional*):
+            Token cross-entropy of the text summary, returned when `labels` is given.
+        saliency_logits (`torch.FloatTensor` of shape `(batch_size, num_frames)`):
+            One logit per frame; padded frames are set to `-inf`-like `torch.finfo.min`.
+        logits (`torch.FloatTensor` of shape `(batch_size, text_length, vocab_size)`, *optional*):
+            Text decoder logits, returned when `input_ids` is given.
+        frame_features (`torch.FloatTensor` of shape `(batch_size, num_frames, hidden_size)`):
+            Output of the local-attention module (what the saliency head and the decoder see); zero at padded frames.
+        frame_mask (`torch.BoolTensor` of shape `(batch_size, num_frames)`):
+            The frame mask used (all ones when none was given).
+    """
+
+    loss: torch.FloatTensor | None = None
+    vsum_loss: torch.FloatTensor | None = None
+    tsum_loss: torch.FloatTensor | None = None
+    saliency_logits: torch.FloatTensor | None = None
+    logits: torch.FloatTensor | None = None
+    frame_features: torch.FloatTensor | None = None
+    frame_mask: torch.BoolTensor | None = None
+
+
+def local_window_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    window: int,
+    key_mask: torch.Tensor | None = None,
+    rbf_bandwidth: torch.Tensor | None = None,
+    dropout_p: float = 0.0,
+    block_size: int = LOCAL_ATTENTION_BLOCK_SIZE,
+) -> torch.Tensor:
+    """Softmax attention restricted to `|i - j| <= window`, computed blockwise in memory linear in `T`.
+
+    Queries are split into blocks of `block_size`; block `b` only scores its `block_size + 2 * window` neighbouring
+    keys (an `unfold` view), so no `T x T` matrix is ever built. Equivalent to [`dense_local_attention`].
+
+    Args:
+        query, key, value (`torch.Tensor` of shape `(batch, heads, T, head_dim)`).
+        window (`int`): radius `k`.
+        key_mask (`torch.BoolTensor` of shape `(batch, T)`, *optional*): `True` for real frames.
+        rbf_bandwidth (`torch.Tensor` scalar, *optional*): when given, adds `-(i - j)^2 / (2 sigma^2)` to the scores.
+        dropout_p (`float`): dropout on the attention probabilities.
+
+    Returns:
+        `torch.Tensor` of shape `(batch, heads, T, head_dim)`.
+    """
+    batch, heads, length, head_dim = query.shape
+    block = min(block_size, length)
+    num_blocks = math.ceil(length / block)
+    padded_length = num_blocks * block
+    span = block + 2 * window  # keys seen by one block of queries
+
+    query = F.pad(query, (0, 0, 0, padded_length - length))  # (B, H, nb*block, d)
+    query = query.view(batch, heads, num_blocks, block, head_dim)
+    # Keys padded by `window` on the left so that block b's window starts at b*block in padded coordinates.
+    pad = (0, 0, window, padded_length - length + window)
+    key_windows = F.pad(key, pad).unfold(2, span, block).transpose(-1, -2)  # (B, H, nb, span, d)
+    value_windows = F.pad(value, pad).unfold(2, span, block).transpose(-1, -2)  # (B, H, nb, span, d)
+
+    if key_mask is None:
+        key_mask = torch.ones(batch, length, dtype=torch.bool, device=query.device)
+    key_mask = F.pad(key_mask, (window, padded_length - length + window), value=False)
+    key_mask = key_mask.unfold(1, span, block)  # (B, nb, span)
+
+    # Relative offset (key - query) of local key j for local query i: j - i - window. Same for every block.
+    offsets = torch.arange(span, device=query.device)[None, :] - torch.arange(block, device=query.device)[:, None]
+    offsets = offsets - window  # (block, span)
+    allowed = (offsets.abs() <= window)[None, None] & key_mask[:, :, None, :]  # (B, nb, block, span)
+
+    scores = torch.matmul(query, key_windows.transpose(-1, -2)) / math.sqrt(head_dim)  # (B, H, nb, block, span)
+    if rbf_bandwidth is not None:
+        scores = scores - offsets.to(scores.dtype).pow(2) / (2 * rbf_bandwidth.to(scores.dtype).pow(2))
+    scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
+    probs = scores.softmax(dim=-1)
+    probs = F.dropout(probs, p=dropout_p, training=dropout_p > 0)
+    output = torch.matmul(probs, value_windows)  # (B, H, nb, block, d)
+    return output.reshape(batch, heads, padded_length, head_dim)[:, :, :length]
+
+
+def dense_local_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    window: int,
+    key_mask: torch.Tensor | None = None,
+    rbf_bandwidth: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Reference formulation of the original code: full `T x T` scores plus a band mask `M_LA`. Memory O(T^2).
+
+    Used by the tests and `benchmarks/local_attention.py`; the model uses [`local_window_attention`].
+    """
+    length = query.shape[2]
+    positions = torch.arange(length, device=query.device)
+    distance = positions[None, :] - positions[:, None]  # (T, T)
+    allowed = (distance.abs() <= window)[None, None]  # (1, 1, T, T)
+    if key_mask is not None:
+        allowed = allowed & key_mask[:, None, None, :]
+    scores = torch.matmul(query, key.transpose(-1, -2)) / math.sqrt(query.shape[-1])  # (B, H, T, T)
+    if rbf_bandwidth is not None:
+        scores = scores - distance.to(scores.dtype).pow(2) / (2 * rbf_bandwidth.to(scores.dtype).pow(2))
+    scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
+    return torch.matmul(scores.softmax(dim=-1), value)
+
+
+class VsumTemporalEmbeddings(nn.Module):
+    """Learned temporal position embeddings, linearly interpolated per video when it is longer than `max_frames`.
+
+    Interpolation uses each video's own length (from `frame_mask`), so padding a video never changes its positions.
+    """
+
+    def __init__(self, config: VsumConfig):
+        super().__init__()
+        self.max_frames = config.max_frames
+        self.position_embeddings = nn.Parameter(torch.zeros(config.max_frames, config.hidden_size))
+
+    def forward(self, frame_mask: torch.Tensor) -> torch.Tensor:
+        # frame_mask: (B, T) -> position embeddings (B, T, D)
+        num_frames = frame_mask.shape[1]
+        lengths = frame_mask.sum(dim=1).to(torch.float32)  # (B,)
+        last = self.max_frames - 1
+        # Videos within the table use rows 0..T-1 (scale 1); longer ones map [0, length-1] onto [0, max_frames-1].
+        scale = torch.where(lengths > self.max_frames, last / (lengths - 1).clamp(min=1), torch.ones_like(lengths))
+        position = torch.arange(num_frames, device=frame_mask.device, dtype=torch.float32)[None] * scale[:, None]
+        position = position.clamp(max=last)  # (B, T)
+        lower = position.floor().long()
+        upper = (lower + 1).clamp(max=last)
+        fraction = (position - lower).unsqueeze(-1).to(self.position_embeddings.dtype)  # (B, T, 1)
+        table = self.position_embeddings
+        return table[lower] * (1 - fraction) + table[upper] * fraction
+
+
+class VsumTemporalSelfAttention(nn.Module):
+    """Full multi-head self-attention over the frames of a video (padded frames are never attended to)."""
+
+    def __init__(self, config: VsumConfig):
+        super().__init__()
+        self.num_heads = config.temporal_num_heads
+        self.head_dim = config.hidden_size // config.temporal_num_heads
+        self.dropout = config.temporal_dropout
+        self.q_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.k_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.v_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
+
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        batch, length, _ = hidden_states.shape  # (B, T, D)
+        shape = (batch, length, self.num_heads, self.head_dim)
+        query = self.q_proj(hidden_states).view(shape).transpose(1, 2)  # (B, H, T, d)
+        key = self.k_proj(hidden_states).view(shape).transpose(1, 2)
+        value = self.v_proj(hidden_states).view(shape).transpose(1, 2)
+        # Without padding no mask is passed, which keeps SDPA on its memory-efficient kernels for long videos.
+        attn_mask = None if bool(frame_mask.all()) else frame_mask[:, None, None, :]  # (B, 1, 1, T)
+        output = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.out_proj(output.transpose(1, 2).reshape(batch, length, -1))
+
+
+class VsumTemporalLayer(GradientCheckpointingLayer):
+    """Pre-norm transformer layer of the temporal transformer (TT)."""
+
+    def __init__(self, config: VsumConfig):
+        super().__init__()
+        self.layer_norm1 = nn.LayerNorm(config.hidden_size, eps=config.vision_config.layer_norm_eps)
+        self.self_attn = VsumTemporalSelfAttention(config)
+        self.layer_norm2 = nn.LayerNorm(config.hidden_size, eps=config.vision_config.layer_norm_eps)
+        self.fc1 = nn.Linear(config.hidden_size, config.temporal_intermediate_size)
+        self.fc2 = nn.Linear(config.temporal_intermediate_size, config.hidden_size)
+        self.dropout = nn.Dropout(config.temporal_dropout)
+
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        hidden_states = hidden_states + self.dropout(self.self_attn(self.layer_norm1(hidden_states), frame_mask))
+        mlp = self.fc2(self.dropout(F.gelu(self.fc1(self.layer_norm2(hidden_states)))))
+        return hidden_states + self.dropout(mlp)
+
+
+class VsumTemporalEncoder(nn.Module):
+    """Temporal position embeddings -> TT layers -> position embeddings added again (as in VideoXum)."""
+
+    def __init__(self, config: VsumConfig):
+        super().__init__()
+        self.embeddings = VsumTemporalEmbeddings(config)
+        self.layers = nn.ModuleList([VsumTemporalLayer(config) for _ in range(config.temporal_num_layers)])
+
+    def forward(self, frame_embeds: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        positions = self.embeddings(frame_mask)  # (B, T, D)
+        hidden_states = frame_embeds + positions
+        for layer in self.layers:
+            hidden_states = layer(hidden_states, frame_mask)
+        return hidden_states + positions
+
+
+class VsumLocalAttention(nn.Module):
+    """Residual pre-norm self-attention where frame `i` only attends to frames `i-k .. i+k` (padded frames excluded).
+
+    `local_attention_type="hard"` is the paper's band mask `M_LA`; `"rbf"` adds a Gaussian distance bias with a
+    learned bandwidth inside the same window. Computed blockwise by [`local_window_attention`]: memory and time grow
+    linearly with the number of frames.
+    """
+
+    def __init__(self, config: VsumConfig):
+        super().__init__()
+        self.window = config.local_attention_window
+        self.num_heads = config.temporal_num_heads
+        self.head_dim = config.hidden_size // config.temporal_num_heads
+        self.dropout = config.temporal_dropout
+        self.layer_norm = nn.LayerNorm(config.hidden_size, eps=config.vision_config.layer_norm_eps)
+        self.q_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.k_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.v_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
+        # log(sigma), so the bandwidth stays positive while it is learned.
+        self.log_bandwidth = nn.Parameter(torch.zeros(())) if config.local_attention_type == "rbf" else None
+
+    def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
+        batch, length, _ = hidden_states.shape  # (B, T, D)
+        normed = self.layer_norm(hidden_states)
+        shape = (batch, length, self.num_heads, self.head_dim)
+        query = self.q_proj(normed).view(shape).transpose(1, 2)  # (B, H, T, d)
+        key = self.k_proj(normed).view(shape).transpose(1, 2)
+        value = self.v_proj(normed).view(shape).transpose(1, 2)
+        attended = local_window_attention(
+            query,
+            key,
+            value,
+            self.window,
+            key_mask=frame_mask,
+            rbf_bandwidth=None if self.log_bandwidth is None else self.log_bandwidth.exp(),
+            dropout_p=self.dropout if self.training else 0.0,
+        )  # (B, H, T, d)
+        attended = attended.transpose(1, 2).reshape(batch, length, -1)
+        return hidden_states + F.dropout(self.out_proj(attended), self.dropout, self.training)
+
+
+class VsumTextCrossAttention(BlipTextAttention):
+    """BLIP text cross-attention that honours the encoder attention mask.
+
+    `BlipTextAttention.forward` (transformers 5.24) never hands the mask on to its inner attention as
+    `encoder_attention_mask`, so padded frames leak into the text. Same parameters and names as the original, so BLIP
+    checkpoints load unchanged.
+    """
+
+    def forward(self, hidden_states, attention_mask=None, encoder_hidden_states=None, cache=None, **kwargs):
+        context_layer, attention_probs = self.self(
+            hidden_states,
+            encoder_hidden_states=encoder_hidden_states,
+            encoder_attention_mask=attention_mask,
+            cache=cache,
+        )
+        return self.output(context_layer, hidden_states), attention_probs
+
+
+class VsumPreTrainedModel(PreTrainedModel):
+    config: VsumConfig
+    config_class = VsumConfig
+    base_model_prefix = "vsum"
+    main_input_name = "pixel_values"
+    input_modalities = ("video", "text")
+    supports_gradient_checkpointing = True
+    _no_split_modules = ["BlipEncoderLayer", "BlipTextLayer", "VsumTemporalLayer", "VsumLocalAttention"]
+
+    def _init_weights(self, module):
+        super()._init_weights(module)
+        std = self.config.initializer_range
+        if isinstance(module, BlipVisionEmbeddings):
+            vision_std = self.config.vision_config.initializer_range
+            init.trunc_normal_(module.position_embedding, mean=0.0, std=vision_std)
+            init.trunc_normal_(module.class_embedding, mean=0.0, std=vision_std)
+        elif isinstance(module, BlipTextEmbeddings):
+            init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
+        elif isinstance(module, VsumTemporalEmbeddings):
+            init.trunc_normal_(module.position_embeddings, mean=0.0, std=std)
+        elif isinstance(module, VsumLocalAttention) and module.log_bandwidth is not None:
+            init.constant_(module.log_bandwidth, math.log(module.window))
+
+
+class VsumModel(VsumPreTrainedModel):
+    r"""
+    The vsum-la model: one network that returns a video summary (per-frame saliency) and a text summary.
+
+    Example:
+
+    ```python
+    >>> import torch
+    >>> from vsum import VsumConfig, VsumModel
+
+    >>> config = VsumConfig(
+    ...     vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+    ...                        image_size=32, patch_size=16),
+    ...     text_config=dict(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+    ...                      num_attention_heads=4, bos_token_id=1, eos_token_id=2, sep_token_id=2, pad_token_id=0),
+    ...     prompt_token_ids=[1, 5, 6, 7],
+    ... )
+    >>> model = VsumModel(config).eval()
+    >>> frame_embeds = torch.randn(2, 10, 32)  # cached ViT features: (batch, frames, hidden)
+    >>> frame_mask = torch.tensor([[1] * 10, [1] * 7 + [0] * 3])
+    >>> out = model(frame_embeds=frame_embeds, frame_mask=frame_mask, vsum_labels=torch.randint(0, 2, (2, 10, 10)))
+    >>> out.saliency_logits.shape
+    torch.Size([2, 10])
+    >>> model.generate(frame_embeds=frame_embeds, frame_mask=frame_mask, max_new_tokens=5).shape[0]
+    2
+    ```"""
+
+    def __init__(self, config: VsumConfig):
+        super().__init__(config)
+        self.vision_model = BlipVisionModel(config.vision_config)
+        self.temporal_encoder = VsumTemporalEncoder(config) if config.temporal_num_layers > 0 else None
+        self.local_attention = VsumLocalAttention(config) if config.use_local_attention else None
+        self.saliency_head = nn.Linear(config.hidden_size, 1)
+        self.text_decoder = BlipTextLMHeadModel(config.text_config)
+        for index, layer in enumerate(self.text_decoder.bert.encoder.layer):
+            layer.crossattention = VsumTextCrossAttention(config.text_config, is_cross_attention=True, layer_idx=index)
+        if config.freeze_vision:
+            self.vision_model.requires_grad_(False)
+        self.post_init()
+
+    def get_input_embeddings(self):
+        return self.text_decoder.get_input_embeddings()
+
+    def set_input_embeddings(self, value):
+        self.text_decoder.set_input_embeddings(value)
+
+    def get_output_embeddings(self):
+        return self.text_decoder.get_output_embeddings()
+
+    def set_output_embeddings(self, new_embeddings):
+        self.text_decoder.set_output_embeddings(new_embeddings)
+
+    # ------------------------------------------------------------------ frames
+
+    def encode_frames(
+        self, pixel_values: torch.Tensor, frame_mask: torch.Tensor | None = None, chunk_size: int | None = None
+    ) -> torch.Tensor:
+        """Per-frame BLIP ViT [CLS] embeddings (post-layernorm), computed `chunk_size` frames at a time.
+
+        Only real frames are encoded; padded positions are zero. Images of another size than the ViT's are handled
+        by interpolating its position embeddings.
+
+        Args:
+            pixel_values (`torch.FloatTensor` of shape `(batch, frames, 3, height, width)`).
+            frame_mask (`torch.Tensor` of shape `(batch, frames)`, *optional*): 1 for real frames.
+            chunk_size (`int`, *optional*): frames per ViT call; defaults to `config.vision_chunk_size`.
+
+        Returns:
+            `torch.FloatTensor` of shape `(batch, frames, hidden_size)`.
+        """
+        if pixel_values.dim() != 5 or pixel_values.shape[2] != self.config.vision_config.num_channels:
+            raise ValueError(
+                "pixel_values must have shape (batch, frames, "
+                f"{self.config.vision_config.num_channels}, height, width), got {tuple(pixel_values.shape)}"
+            )
+        frame_mask = self._check_frame_mask(frame_mask, pixel_values.shape[:2], "pixel_values", pixel_values.device)
+        chunk_size = chunk_size or self.config.vision_chunk_size
+        image_size = self.config.vision_config.image_size
+        image_size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        interpolate = tuple(pixel_values.shape[-2:]) != image_size
+
+        frames = pixel_values[frame_mask]  # (N_real, 3, H, W): padded frames are never encoded
+        grad_context = torch.no_grad() if self.config.freeze_vision else torch.enable_grad()
+        with grad_context:
+            chunks = [
+                self.vision_model(
+                    pixel_values=frames[start : start + chunk_size].to(self.vision_model.dtype),
+                    interpolate_pos_encoding=interpolate,
+                ).last_hidden_state[:, 0]  # [CLS] after post-layernorm: (n, D)
+                for start in range(0, frames.shape[0], chunk_size)
+            ]
+        embeds = torch.cat(chunks) if chunks else frames.new_zeros(0, self.config.hidden_size)
+        output = embeds.new_zeros(*frame_mask.shape, self.config.hidden_size)  # (B, T, D)
+        output[frame_mask] = embeds
+        return output
+
+    def get_frame_features(
+        self,
+        pixel_values: torch.Tensor | None = None,
+        frame_embeds: torch.Tensor | None = None,
+        frame_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frame features after the temporal transformer and local attention, and the boolean frame mask.
+
+        Returns:
+            `(frame_features, frame_mask)` of shapes `(batch, frames, hidden)` and `(batch, frames)`.
+        """
+        if (pixel_values is None) == (frame_embeds is None):
+            raise ValueError(
+                "Pass exactly one of `pixel_values` (batch, frames, 3, H, W) or `frame_embeds` (batch, frames, hidden); "
+                f"got pixel_values={None if pixel_values is None else tuple(pixel_values.shape)} and "
+                f"frame_embeds={None if frame_embeds is None else tuple(frame_embeds.shape)}"
+            )
+        if pixel_values is not None:
+            frame_mask = self._check_frame_mask(frame_mask, pixel_values.shape[:2], "pixel_values", pixel_values.device)
+            frame_embeds = self.encode_frames(pixel_values, frame_mask)
+        else:
+            if frame_embeds.dim() != 3 or frame_embeds.shape[-1] != self.config.hidden_size:
+                raise ValueError(
+                    f"frame_embeds must have shape (batch, frames, {self.config.hidden_size}), "
+                    f"got {tuple(frame_embeds.shape)}"
+                )
+            frame_mask = self._check_frame_mask(frame_mask, frame_embeds.shape[:2], "frame_embeds", frame_embeds.device)
+        hidden_states = frame_embeds.to(self.saliency_head.weight.dtype)  # (B, T, D)
+        if self.temporal_encoder is not None:
+            hidden_states = self.temporal_encoder(hidden_states, frame_mask)
+        if self.local_attention is not None:
+            hidden_states = self.local_attention(hidden_states, frame_mask)
+        # Padded frames carry no information downstream.
+        hidden_states = hidden_states * frame_mask[..., None].to(hidden_states.dtype)
+        return hidden_states, frame_mask
+
+    @staticmethod
+    def _check_frame_mask(frame_mask, expected_shape, source: str, device=None) -> torch.Tensor:
+        batch, frames = expected_shape
+        if frames == 0:
+            raise ValueError(f"{source} has no frames (shape {tuple(expected_shape)}); a video needs at least one frame")
+        if frame_mask is None:
+            return torch.ones(batch, frames, dtype=torch.bool, device=device)
+        if tuple(frame_mask.shape) != (batch, frames):
+            raise ValueError(
+                f"frame_mask must have shape (batch, frames) = {(batch, frames)} to match {source}, "
+                f"got {tuple(frame_mask.shape)}"
+            )
+        frame_mask = frame_mask.bool()
+        empty = (~frame_mask.any(dim=1)).nonzero().flatten().tolist()
+        if empty:
+            raise ValueError(f"frame_mask marks no real frame for batch item(s) {empty}; each video needs >= 1 frame")
+        return frame_mask
+
+    # ------------------------------------------------------------------ losses
+
+    @staticmethod
+    def saliency_loss(saliency_logits: torch.Tensor, vsum_labels: torch.Tensor, frame_mask: torch.Tensor):
+        """BCE-with-logits of every annotator's frame labels, averaged over real frames and annotators.
+
+        `vsum_labels` is `(batch, annotators, frames)` binary or `(batch, frames)` scores in [0, 1]; negative
+        values (e.g. -100 for padded annotator rows) are ignored.
+        """
+        batch, frames = saliency_logits.shape
+        if vsum_labels.dim() == 2:
+            vsum_labels = vsum_labels[:, None]  # (B, 1, T)
+        if vsum_labels.dim() != 3 or vsum_labels.shape[0] != batch or vsum_labels.shape[2] != frames:
+            raise ValueError(
+                f"vsum_labels must have shape (batch, annotators, frames) or (batch, frames) with batch={batch} and "
+                f"frames={frames}, got {tuple(vsum_labels.shape)}"
+            )
+        vsum_labels = vsum_labels.to(saliency_logits.dtype)
+        valid = frame_mask[:, None, :] & (vsum_labels >= 0)  # (B, A, T)
+        losses = F.binary_cross_entropy_with_logits(
+            saliency_logits[:, None, :].expand_as(vsum_labels), vsum_labels.clamp(min=0), reduction="none"
+        )
+        return (losses * valid).sum() / valid.sum().clamp(min=1)
+
+    # ------------------------------------------------------------------ forward
+
+    def forward(
+        self,
+        pixel_values: torch.Tensor | None = None,
+        frame_embeds: torch.Tensor | None = None,
+        frame_mask: torch.Tensor | None = None,
+        vsum_labels: torch.Tensor | None = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        return_dict: bool | None = None,
+        **kwargs,
+    ) -> VsumOutput:
+        r"""
+        Args:
+            pixel_values (`torch.FloatTensor` of shape `(batch, frames, 3, height, width)`, *optional*):
+                Preprocessed frames (see [`VsumVideoProcessor`]). Exactly one of `pixel_values` / `frame_embeds`.
+            frame_embeds (`torch.FloatTensor` of shape `(batch, frames, hidden_size)`, *optional*):
+                Cached per-frame ViT embeddings (the output of [`~VsumModel.encode_frames`]).
+            frame_mask (`torch.LongTensor` of shape `(batch, frames)`, *optional*):
+                1 for real frames, 0 for padding. Defaults to all ones.
+            vsum_labels (`torch.Tensor` of shape `(batch, annotators, frames)` or `(batch, frames)`, *optional*):
+                Annotators' binary frame labels, or frame scores in [0, 1]. Negative values are ignored.
+            input_ids (`torch.LongTensor` of shape `(batch, text_length)`, *optional*):
+                Decoder input ids (decoder BOS, prompt, summary, separator) from [`VsumProcessor`].
+            attention_mask (`torch.LongTensor` of shape `(batch, text_length)`, *optional*):
+                Text attention mask.
+            labels (`torch.LongTensor` of shape `(batch, text_length)`, *optional*):
+                Text targets aligned with `input_ids` (shifted inside); -100 for prompt and padding.
+        """
+        frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
+        saliency_logits = self.saliency_head(frame_features).squeeze(-1)  # (B, T)
+        saliency_logits = saliency_logits.masked_fill(~frame_mask, torch.finfo(saliency_logits.dtype).min)
+
+        vsum_loss = None
+        if vsum_labels is not None:
+            vsum_loss = self.saliency_loss(saliency_logits, vsum_labels.to(saliency_logits.device), frame_mask)
+
+        text_logits, tsum_loss = None, None
+        if labels is not None and input_ids is None:
+            raise ValueError("`labels` were given without `input_ids`; pass both (the processor returns both)")
+        if input_ids is not None:
+            decoder_outputs = self.text_decoder(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                encoder_hidden_states=frame_features,
+                encoder_attention_mask=frame_mask.long(),
+                labels=labels,
+                return_dict=True,
+            )
+            text_logits, tsum_loss = decoder_outputs.logits, decoder_outputs.loss
+
+        loss = None
+        if vsum_loss is not None or tsum_loss is not None:
+            loss = 0.0
+            if vsum_loss is not None:
+                loss = loss + self.config.vsum_loss_weight * vsum_loss
+            if tsum_loss is not None:
+                loss = loss + self.config.tsum_loss_weight * tsum_loss
+
+        return VsumOutput(
+            loss=loss,
+            vsum_loss=vsum_loss,
+            tsum_loss=tsum_loss,
+            saliency_logits=saliency_logits,
+            logits=text_logits,
+            frame_features=frame_features,
+            frame_mask=frame_mask,
+        )
+
+    @torch.no_grad()
+    def generate(
+        self,
+        pixel_values: torch.Tensor | None = None,
+        frame_embeds: torch.Tensor | None = None,
+        frame_mask: torch.Tensor | None = None,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        **generate_kwargs,
+    ) -> torch.LongTensor:
+        r"""
+        Generates the text summary with transformers' generation utilities (greedy, beam search, sampling, ...).
+
+        Args:
+            pixel_values / frame_embeds / frame_mask: as in [`~VsumModel.forward`].
+            input_ids (`torch.LongTensor` of shape `(batch, prompt_length)`, *optional*):
+                The prompt (decoder BOS + prompt tokens). Defaults to `config.prompt_token_ids`.
+            generate_kwargs: passed to `generate` (e.g. `num_beams=3, max_length=128, min_length=10`).
+
+        Returns:
+            `torch.LongTensor` of shape `(batch, sequence_length)`: token ids, prompt included (use
+            [`VsumProcessor.batch_decode`], which strips it).
+        """
+        frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
+        batch = frame_features.shape[0]
+        if input_ids is None:
+            if self.config.prompt_token_ids is None:
+                raise ValueError(
+                    "No prompt: pass `input_ids` (the processor returns the prompt's ids) or set "
+                    "`config.prompt_token_ids` (VsumProcessor.prompt_token_ids gives them)"
+                )
+            input_ids = torch.tensor([self.config.prompt_token_ids] * batch, device=frame_features.device)
+        elif input_ids.shape[0] != batch:
+            raise ValueError(f"input_ids has batch size {input_ids.shape[0]} but the frames have {batch}")
+        text_config = self.config.text_config
+        generate_kwargs.setdefault("eos_token_id", text_config.sep_token_id)
+        generate_kwargs.setdefault("pad_token_id", text_config.pad_token_id)
+        return self.text_decoder.generate(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            encoder_hidden_states=frame_features,
+            encoder_attention_mask=frame_mask.long(),
+            **generate_kwargs,
+        )
+
+    # ------------------------------------------------------------------ BLIP weights
+
+    @classmethod
+    def from_blip(cls, blip, **config_overrides) -> "VsumModel":
+        """Builds a `VsumModel` whose ViT and text decoder are copied from a `BlipForConditionalGeneration`.
+
+        Args:
+            blip (`BlipForConditionalGeneration`, `str` or `os.PathLike`):
+                A model object, or a name/path given to `BlipForConditionalGeneration.from_pretrained`
+                (e.g. `"Salesforce/blip-image-captioning-base"`).
+            config_overrides: `VsumConfig` fields (e.g. `local_attention_window=2`, `prompt_token_ids=[...]`).
+
+        Every vision and text-decoder tensor is copied after checking its name and shape; the temporal modules and
+        the saliency head are freshly initialised.
+        """
+        from transformers import BlipForConditionalGeneration
+
+        if isinstance(blip, (str, os.PathLike)):
+            blip = BlipForConditionalGeneration.from_pretrained(blip)
+        if not isinstance(blip, BlipForConditionalGeneration):
+            raise ValueError(
+                f"from_blip expects a BlipForConditionalGeneration or its name/path, got {type(blip).__name__}"
+            )
+        for key in ("vision_config", "text_config"):
+            if key in config_overrides:
+                raise ValueError(f"from_blip takes {key} from the BLIP checkpoint; do not override it")
+        config = VsumConfig(
+            vision_config=blip.config.vision_config.to_dict(),
+            text_config=blip.config.text_config.to_dict(),
+            **config_overrides,
+        )
+        model = cls(config)
+        source = {k: v for k, v in blip.state_dict().items() if k.startswith(("vision_model.", "text_decoder."))}
+        target = model.state_dict()
+        expected = {k for k in target if k.startswith(("vision_model.", "text_decoder."))}
+        unexpected, missing = sorted(set(source) - expected), sorted(expected - set(source))
+        if unexpected or missing:
+            raise ValueError(
+                f"BLIP weights do not match VsumModel: {len(missing)} missing (first: {missing[:5]}), "
+                f"{len(unexpected)} unexpected (first: {unexpected[:5]})"
+            )
+        with torch.no_grad():
+            for name, tensor in source.items():
+                if target[name].shape != tensor.shape:
+                    raise ValueError(f"shape mismatch for {name}: BLIP {tuple(tensor.shape)} vs {tuple(target[name].shape)}")
+                target[name].copy_(tensor)
+        return model
+
+
+__all__ = ["VsumModel", "VsumOutput", "VsumPreTrainedModel", "local_window_attention", "dense_local_attention"]
