@@ -389,10 +389,9 @@ class VsumModel(VsumPreTrainedModel):
         Returns:
             `torch.FloatTensor` of shape `(batch, frames, hidden_size)`.
         """
-        if pixel_values.dim() != 5 or pixel_values.shape[2] != self.config.vision_config.num_channels:
+        if pixel_values.dim() != 5 or pixel_values.shape[2] != 3:
             raise ValueError(
-                "pixel_values must have shape (batch, frames, "
-                f"{self.config.vision_config.num_channels}, height, width), got {tuple(pixel_values.shape)}"
+                f"pixel_values must have shape (batch, frames, 3, height, width), got {tuple(pixel_values.shape)}"
             )
         frame_mask = self._check_frame_mask(frame_mask, pixel_values.shape[:2], "pixel_values", pixel_values.device)
         chunk_size = chunk_size or self.config.vision_chunk_size
@@ -504,6 +503,7 @@ class VsumModel(VsumPreTrainedModel):
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
+        frame_timestamps: torch.Tensor | None = None,
         return_dict: bool | None = None,
         **kwargs,
     ) -> VsumOutput:
@@ -523,6 +523,8 @@ class VsumModel(VsumPreTrainedModel):
                 Text attention mask.
             labels (`torch.LongTensor` of shape `(batch, text_length)`, *optional*):
                 Text targets aligned with `input_ids` (shifted inside); -100 for prompt and padding.
+            frame_timestamps (`torch.Tensor`, *optional*):
+                Ignored; the processor returns it for [`VsumProcessor.post_process_summary`].
         """
         frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
         saliency_logits = self.saliency_head(frame_features).squeeze(-1)  # (B, T)
@@ -572,6 +574,7 @@ class VsumModel(VsumPreTrainedModel):
         frame_mask: torch.Tensor | None = None,
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
+        frame_timestamps: torch.Tensor | None = None,
         **generate_kwargs,
     ) -> torch.LongTensor:
         r"""
@@ -581,6 +584,7 @@ class VsumModel(VsumPreTrainedModel):
             pixel_values / frame_embeds / frame_mask: as in [`~VsumModel.forward`].
             input_ids (`torch.LongTensor` of shape `(batch, prompt_length)`, *optional*):
                 The prompt (decoder BOS + prompt tokens). Defaults to `config.prompt_token_ids`.
+            frame_timestamps (`torch.Tensor`, *optional*): ignored, so `generate(**processor(videos=...))` works.
             generate_kwargs: passed to `generate` (e.g. `num_beams=3, max_length=128, min_length=10`).
 
         Returns:

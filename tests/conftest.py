@@ -1,0 +1,138 @@
+"""Shared fixtures: tiny processors/models and mp4 files generated with PyAV (no downloads)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORDS = ["red", "green", "blue", "circle", "square", "moves", "left", "right", "up", "down", "flash", "bright"]
+
+
+def frame_level(index: int) -> int:
+    """Grey level that frame `index` of a generated video is painted with (decoded back by `decoded_index`)."""
+    return 16 + 8 * (index % 28)
+
+
+def decoded_index(frame: np.ndarray) -> int:
+    """Frame index (mod 28) from a decoded frame's mean grey level."""
+    return int(round((float(frame.mean()) - 16) / 8)) % 28
+
+
+def write_video(
+    path,
+    duration: float = 3.0,
+    fps: int = 10,
+    width: int = 64,
+    height: int = 48,
+    audio: bool = False,
+    timestamps: list[float] | None = None,
+    codec: str = "libx264",
+):
+    """Writes an mp4 whose frame k is uniform grey `frame_level(k)`.
+
+    `timestamps` (seconds) gives a variable frame rate; otherwise frames are at `k / fps` for `k < duration * fps`.
+    """
+    import av
+
+    # Constant rate: one tick per frame. Variable rate: millisecond ticks.
+    rate = fps if timestamps is None else 1000
+    if timestamps is None:
+        timestamps = [k / fps for k in range(int(round(duration * fps)))]
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        # 4:2:0 chroma needs even sizes; odd sizes are written as 4:4:4.
+        odd = width % 2 or height % 2
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv444p" if odd else "yuv420p"
+        if codec == "libx264":
+            stream.options = {"preset": "ultrafast", "tune": "zerolatency"}
+        audio_stream = None
+        if audio:
+            audio_stream = container.add_stream("aac", rate=16000)
+            audio_stream.layout = "mono"
+        for k, t in enumerate(timestamps):
+            image = np.full((height, width, 3), frame_level(k), dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = int(round(t * rate))
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+        if audio_stream is not None:
+            total = int((timestamps[-1] + 1 / fps) * 16000)
+            samples_per_frame = 1024
+            for start in range(0, total, samples_per_frame):
+                n = min(samples_per_frame, total - start)
+                tone = (0.2 * np.sin(2 * np.pi * 440 * (np.arange(start, start + n) / 16000))).astype(np.float32)
+                frame = av.AudioFrame.from_ndarray(tone[None], format="fltp", layout="mono")
+                frame.sample_rate = 16000
+                frame.pts = start
+                for packet in audio_stream.encode(frame):
+                    container.mux(packet)
+            for packet in audio_stream.encode():
+                container.mux(packet)
+    return str(path)
+
+
+def write_audio_only(path, seconds: float = 1.0):
+    import av
+
+    with av.open(str(path), mode="w", format="mp4") as container:
+        stream = container.add_stream("aac", rate=16000)
+        stream.layout = "mono"
+        for start in range(0, int(seconds * 16000), 1024):
+            frame = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 16000, start
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_processor():
+    from vsum.tiny import make_tiny_processor
+
+    return make_tiny_processor(words=WORDS)
+
+
+@pytest.fixture()
+def tiny_model(tiny_processor):
+    from vsum import VsumModel
+    from vsum.tiny import tiny_config
+
+    torch.manual_seed(0)
+    return VsumModel(tiny_config(tiny_processor)).eval()
+
+
+@pytest.fixture(scope="session")
+def video_dir(tmp_path_factory):
+    """A handful of generated videos shared by the processor tests."""
+    root = tmp_path_factory.mktemp("videos")
+    return {
+        "cfr": write_video(root / "cfr.mp4", duration=5.0, fps=10),
+        "odd": write_video(root / "odd.mp4", duration=3.0, fps=25, width=37, height=29),
+        "audio": write_video(root / "audio.mp4", duration=4.0, fps=10, audio=True),
+        # Variable frame rate: irregular gaps, including a 1.7 s freeze.
+        "vfr": write_video(
+            root / "vfr.mp4", fps=10, timestamps=[0.0, 0.1, 0.25, 0.9, 1.0, 2.7, 2.8, 3.05, 3.5, 4.2, 4.3]
+        ),
+        "short": write_video(root / "short.mp4", duration=0.5, fps=10),
+    }
+
+
+@pytest.fixture()
+def no_project_env(tmp_path):
+    """Environment for a subprocess where the `vsum` package cannot be imported and the Hub is offline."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(tmp_path / "hf_home"))
+    return env
+
+
+PYTHON = sys.executable

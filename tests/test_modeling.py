@@ -1,0 +1,314 @@
+"""VsumConfig / VsumModel: shapes, losses, padding invariance, ablations, generation, local attention, from_blip."""
+
+import math
+
+import pytest
+import torch
+
+from vsum import VsumConfig, VsumModel
+from vsum.modeling_vsum import VsumTextCrossAttention, dense_local_attention, local_window_attention
+from vsum.tiny import tiny_config
+
+
+ABLATIONS = {
+    "base": dict(temporal_num_layers=0, local_attention_window=0),
+    "tt": dict(temporal_num_layers=1, local_attention_window=0),
+    "tt_la": dict(temporal_num_layers=1, local_attention_window=2, local_attention_type="hard"),
+    "tt_la_rbf": dict(temporal_num_layers=1, local_attention_window=2, local_attention_type="rbf"),
+}
+
+
+def text_batch(processor, texts):
+    return processor.tokenize_summaries(texts)
+
+
+def test_output_shapes(tiny_model, tiny_processor):
+    text = text_batch(tiny_processor, ["a red circle moves left", "blue square"])
+    frame_embeds = torch.randn(2, 9, 32)
+    frame_mask = torch.tensor([[1] * 9, [1] * 6 + [0] * 3])
+    out = tiny_model(
+        frame_embeds=frame_embeds, frame_mask=frame_mask, vsum_labels=torch.randint(0, 2, (2, 10, 9)), **text
+    )
+    assert out.saliency_logits.shape == (2, 9)
+    assert out.frame_features.shape == (2, 9, 32)
+    assert out.logits.shape == (*text["input_ids"].shape, len(tiny_processor.tokenizer))
+    assert out.loss.shape == () and out.vsum_loss.shape == () and out.tsum_loss.shape == ()
+    expected = 15.0 * out.vsum_loss + 1.0 * out.tsum_loss
+    torch.testing.assert_close(out.loss, expected)
+    # Padded frames: no features and no saliency.
+    assert torch.all(out.frame_features[1, 6:] == 0)
+    assert torch.all(out.saliency_logits[1, 6:] < -1e30)
+
+
+def test_pixel_values_shapes_and_encode_frames(tiny_model):
+    pixel_values = torch.randn(2, 5, 3, 32, 32)
+    frame_mask = torch.tensor([[1] * 5, [1] * 3 + [0] * 2])
+    embeds = tiny_model.encode_frames(pixel_values, frame_mask, chunk_size=2)
+    assert embeds.shape == (2, 5, 32)
+    assert torch.all(embeds[1, 3:] == 0)
+    # Chunking does not change the result.
+    torch.testing.assert_close(embeds, tiny_model.encode_frames(pixel_values, frame_mask, chunk_size=64))
+    # The [CLS] output of the ViT (after post-layernorm).
+    direct = tiny_model.vision_model(pixel_values=pixel_values[0]).last_hidden_state[:, 0]
+    torch.testing.assert_close(embeds[0], direct)
+
+
+def test_frame_embeds_path_equals_pixel_values_path(tiny_model, tiny_processor):
+    pixel_values = torch.randn(2, 6, 3, 32, 32)
+    frame_mask = torch.tensor([[1] * 6, [1] * 4 + [0] * 2])
+    text = text_batch(tiny_processor, ["red circle", "blue square moves up"])
+    from_pixels = tiny_model(pixel_values=pixel_values, frame_mask=frame_mask, **text)
+    embeds = tiny_model.encode_frames(pixel_values, frame_mask)
+    from_embeds = tiny_model(frame_embeds=embeds, frame_mask=frame_mask, **text)
+    torch.testing.assert_close(from_pixels.saliency_logits, from_embeds.saliency_logits)
+    torch.testing.assert_close(from_pixels.tsum_loss, from_embeds.tsum_loss)
+
+
+def test_other_image_size_interpolates_vit_positions(tiny_model):
+    embeds = tiny_model.encode_frames(torch.randn(1, 2, 3, 48, 48))
+    assert embeds.shape == (1, 2, 32) and torch.isfinite(embeds).all()
+
+
+@pytest.mark.parametrize("name", sorted(ABLATIONS))
+def test_ablation_configs_run_and_learn(name, tiny_processor):
+    torch.manual_seed(0)
+    model = VsumModel(tiny_config(tiny_processor, **ABLATIONS[name]))
+    assert (model.temporal_encoder is None) == (name == "base")
+    assert (model.local_attention is None) == (name in ("base", "tt"))
+    if name == "tt_la_rbf":
+        assert math.isclose(model.local_attention.log_bandwidth.exp().item(), 2.0, rel_tol=1e-6)
+    frame_embeds = torch.randn(2, 12, 32)
+    frame_mask = torch.tensor([[1] * 12, [1] * 8 + [0] * 4])
+    labels = torch.zeros(2, 10, 12)
+    labels[:, :, 2:4] = 1
+    text = text_batch(tiny_processor, ["a red circle moves left", "a blue square moves up"])
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=1e-2)
+    losses = []
+    model.train()
+    for _ in range(15):
+        out = model(frame_embeds=frame_embeds, frame_mask=frame_mask, vsum_labels=labels, **text)
+        optimizer.zero_grad()
+        out.loss.backward()
+        optimizer.step()
+        losses.append(out.loss.item())
+    assert losses[-1] < 0.5 * losses[0], losses
+    if name == "tt_la_rbf":  # the bandwidth is learned
+        assert model.local_attention.log_bandwidth.grad is not None
+
+
+def test_vision_is_frozen_by_default(tiny_processor):
+    model = VsumModel(tiny_config(tiny_processor))
+    assert not any(p.requires_grad for p in model.vision_model.parameters())
+    assert all(p.requires_grad for p in model.text_decoder.parameters())
+    unfrozen = VsumModel(tiny_config(tiny_processor, freeze_vision=False))
+    pixel_values = torch.randn(1, 2, 3, 32, 32, requires_grad=False)
+    unfrozen(pixel_values=pixel_values, vsum_labels=torch.ones(1, 2)).loss.backward()
+    assert unfrozen.vision_model.embeddings.patch_embedding.weight.grad is not None
+
+
+def test_padding_changes_nothing(tiny_model, tiny_processor):
+    """Padding a video (with garbage frames) changes neither its saliency, its text loss nor its generated text."""
+    torch.manual_seed(1)
+    frames = torch.randn(1, 7, 32)
+    garbage = 50 * torch.randn(1, 5, 32)
+    padded = torch.cat([frames, garbage], dim=1)
+    mask = torch.tensor([[1] * 7 + [0] * 5])
+    text = text_batch(tiny_processor, ["a green circle moves down"])
+
+    alone = tiny_model(frame_embeds=frames, **text)
+    with_pad = tiny_model(frame_embeds=padded, frame_mask=mask, **text)
+    torch.testing.assert_close(alone.saliency_logits, with_pad.saliency_logits[:, :7])
+    torch.testing.assert_close(alone.tsum_loss, with_pad.tsum_loss)
+    torch.testing.assert_close(alone.logits, with_pad.logits)
+
+    for kwargs in (dict(max_new_tokens=8), dict(max_new_tokens=8, num_beams=3)):
+        expected = tiny_model.generate(frame_embeds=frames, **kwargs)
+        got = tiny_model.generate(frame_embeds=padded, frame_mask=mask, **kwargs)
+        assert torch.equal(expected, got), (kwargs, expected, got)
+
+    # Also in a batch next to a longer video.
+    other = torch.randn(1, 12, 32)
+    batch = tiny_model(frame_embeds=torch.cat([padded, other]), frame_mask=torch.cat([mask, torch.ones(1, 12)]))
+    torch.testing.assert_close(batch.saliency_logits[0, :7], alone.saliency_logits[0])
+
+
+def test_decoder_cross_attention_honours_mask():
+    """The replacement module masks padded keys (BLIP's own BlipTextAttention drops the mask in 5.24)."""
+    model = VsumModel(tiny_config())
+    layer = model.text_decoder.bert.encoder.layer[0]
+    assert isinstance(layer.crossattention, VsumTextCrossAttention)
+    hidden = torch.randn(1, 4, 32)
+    keys = torch.randn(1, 6, 32)
+    additive = torch.zeros(1, 1, 4, 6)
+    additive[..., 3:] = torch.finfo(torch.float32).min
+    masked, _ = layer.crossattention(hidden, attention_mask=additive, encoder_hidden_states=keys)
+    trimmed, _ = layer.crossattention(hidden, encoder_hidden_states=keys[:, :3])
+    torch.testing.assert_close(masked, trimmed)
+
+
+def test_generate_greedy_and_beam(tiny_model, tiny_processor):
+    frame_embeds = torch.randn(2, 6, 32)
+    greedy = tiny_model.generate(frame_embeds=frame_embeds, max_new_tokens=6)
+    beam = tiny_model.generate(frame_embeds=frame_embeds, num_beams=3, max_new_tokens=6)
+    prompt = torch.tensor(tiny_processor.prompt_token_ids)
+    for out in (greedy, beam):
+        assert out.shape[0] == 2
+        assert torch.equal(out[:, : len(prompt)], prompt.expand(2, -1))
+    bounded = tiny_model.generate(frame_embeds=frame_embeds, min_new_tokens=5, max_new_tokens=5)
+    assert bounded.shape[1] == len(prompt) + 5
+    texts = tiny_processor.batch_decode(greedy)
+    assert len(texts) == 2 and all(not t.startswith("a video of") for t in texts)
+
+
+def test_generate_needs_a_prompt():
+    model = VsumModel(tiny_config(prompt_token_ids=None)).eval()
+    with pytest.raises(ValueError, match="prompt"):
+        model.generate(frame_embeds=torch.randn(1, 3, 32))
+    out = model.generate(frame_embeds=torch.randn(1, 3, 32), input_ids=torch.tensor([[5, 6]]), max_new_tokens=2)
+    assert out.shape == (1, 4)
+
+
+def test_bad_inputs_raise_value_errors(tiny_model):
+    with pytest.raises(ValueError, match="exactly one"):
+        tiny_model(frame_embeds=torch.randn(1, 3, 32), pixel_values=torch.randn(1, 3, 3, 32, 32))
+    with pytest.raises(ValueError, match="exactly one"):
+        tiny_model()
+    with pytest.raises(ValueError, match=r"\(1, 3, 31\)"):
+        tiny_model(frame_embeds=torch.randn(1, 3, 31))
+    with pytest.raises(ValueError, match=r"\(1, 3, 32, 32\)"):
+        tiny_model(pixel_values=torch.randn(1, 3, 32, 32))
+    with pytest.raises(ValueError, match="frame_mask"):
+        tiny_model(frame_embeds=torch.randn(2, 3, 32), frame_mask=torch.ones(2, 4))
+    with pytest.raises(ValueError, match="no real frame"):
+        tiny_model(frame_embeds=torch.randn(2, 3, 32), frame_mask=torch.tensor([[1, 1, 1], [0, 0, 0]]))
+    with pytest.raises(ValueError, match="vsum_labels"):
+        tiny_model(frame_embeds=torch.randn(2, 3, 32), vsum_labels=torch.ones(2, 10, 4))
+    with pytest.raises(ValueError, match="no frames"):
+        tiny_model(frame_embeds=torch.randn(1, 0, 32))
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("local_attention_type", "gaussian"),
+        ("local_attention_window", -1),
+        ("temporal_num_heads", 5),
+        ("summary_ratio", 1.5),
+        ("temporal_num_layers", -1),
+        ("max_frames", 0),
+        ("vsum_loss_weight", -1.0),
+    ],
+)
+def test_config_validation(field, value):
+    with pytest.raises(ValueError, match=f"VsumConfig.{field}="):
+        tiny_config(**{field: value})
+
+
+def test_config_defaults_are_the_paper():
+    config = VsumConfig()
+    assert config.hidden_size == 768 and config.temporal_num_heads == 12
+    assert config.text_config.encoder_hidden_size == 768
+    assert (config.temporal_num_layers, config.local_attention_window, config.max_frames) == (1, 2, 512)
+    assert (config.vsum_loss_weight, config.tsum_loss_weight, config.summary_ratio) == (15.0, 1.0, 0.15)
+    assert config.prompt == "a video of " and config.freeze_vision
+    assert VsumConfig(local_attention_window=0).use_local_attention is False
+
+
+def test_saliency_loss_ignores_padding_and_negative_labels():
+    logits = torch.tensor([[2.0, -1.0, 0.5, 99.0]])
+    mask = torch.tensor([[True, True, True, False]])
+    labels = torch.tensor([[[1, 0, 1, 0], [-100, -100, -100, -100]]])
+    loss = VsumModel.saliency_loss(logits, labels, mask)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(logits[0, :3], torch.tensor([1.0, 0.0, 1.0]))
+    torch.testing.assert_close(loss, expected)
+    scores = torch.tensor([[0.9, 0.1, 0.4, 0.5]])  # (batch, frames) soft targets
+    soft = VsumModel.saliency_loss(logits, scores, mask)
+    torch.testing.assert_close(
+        soft, torch.nn.functional.binary_cross_entropy_with_logits(logits[0, :3], scores[0, :3])
+    )
+
+
+def test_long_video_interpolates_positions_per_video():
+    model = VsumModel(tiny_config(max_frames=8)).eval()
+    frames = torch.randn(1, 20, 32)
+    alone = model(frame_embeds=frames).saliency_logits
+    padded = model(frame_embeds=torch.cat([frames, torch.randn(1, 6, 32)], 1), frame_mask=torch.tensor([[1] * 20 + [0] * 6]))
+    torch.testing.assert_close(alone, padded.saliency_logits[:, :20])
+    table = model.temporal_encoder.embeddings.position_embeddings
+    positions = model.temporal_encoder.embeddings(torch.ones(1, 20, dtype=torch.bool))
+    torch.testing.assert_close(positions[0, 0], table[0])
+    torch.testing.assert_close(positions[0, -1], table[-1])
+    expected = torch.nn.functional.interpolate(table.T[None], size=20, mode="linear", align_corners=True)[0].T
+    torch.testing.assert_close(positions[0], expected)
+
+
+@pytest.mark.parametrize("length,window", [(1, 2), (5, 2), (64, 2), (65, 2), (200, 3), (130, 7), (9, 20), (300, 40)])
+@pytest.mark.parametrize("rbf", [False, True])
+def test_blockwise_local_attention_equals_dense(length, window, rbf):
+    torch.manual_seed(length * 31 + window)
+    query, key, value = torch.randn(3, 2, 3, length, 8).unbind(0)
+    key_mask = torch.ones(2, length, dtype=torch.bool)
+    key_mask[1, length // 2 :] = False  # a padded tail
+    key_mask[0, ::3] = False  # holes
+    key_mask[:, 0] = True
+    bandwidth = torch.tensor(1.7) if rbf else None
+    dense = dense_local_attention(query, key, value, window, key_mask, bandwidth)
+    for block_size in (4, 16, 64):
+        blockwise = local_window_attention(query, key, value, window, key_mask, bandwidth, block_size=block_size)
+        # Compare the query rows that have at least one visible key (others are undefined in both).
+        visible = (
+            torch.nn.functional.max_pool1d(key_mask.float()[:, None], 2 * window + 1, 1, window)[:, 0].bool()
+        )
+        torch.testing.assert_close(blockwise[visible[:, None].expand(-1, 3, -1)], dense[visible[:, None].expand(-1, 3, -1)], atol=1e-5, rtol=1e-5)
+
+
+def test_local_attention_is_local():
+    """Changing frame j moves only outputs within distance k of j (for one LA layer, no TT)."""
+    model = VsumModel(tiny_config(temporal_num_layers=0, local_attention_window=2)).eval()
+    frames = torch.randn(1, 20, 32)
+    changed = frames.clone()
+    changed[0, 10] += 5
+    base = model(frame_embeds=frames).frame_features
+    moved = model(frame_embeds=changed).frame_features
+    difference = (base - moved).abs().amax(dim=-1)[0]
+    assert torch.all(difference[8:13] > 0)
+    assert torch.all(difference[:8] == 0) and torch.all(difference[13:] == 0)
+
+
+def test_from_blip_copies_every_tensor(tmp_path, tiny_processor):
+    from transformers import BlipConfig, BlipForConditionalGeneration
+
+    base = tiny_config(tiny_processor)
+    blip_config = BlipConfig(vision_config=base.vision_config.to_dict(), text_config=base.text_config.to_dict())
+    torch.manual_seed(3)
+    blip = BlipForConditionalGeneration(blip_config)
+    blip.save_pretrained(tmp_path / "blip")
+
+    model = VsumModel.from_blip(str(tmp_path / "blip"), local_attention_window=3, prompt_token_ids=[5, 6, 7, 8])
+    assert model.config.local_attention_window == 3
+    blip_state = blip.state_dict()
+    model_state = model.state_dict()
+    copied = [name for name in blip_state if name.startswith(("vision_model.", "text_decoder."))]
+    assert len(copied) > 40
+    for name in copied:
+        assert torch.equal(model_state[name], blip_state[name]), name
+    # Same decoder behaviour as BLIP's own when there is no padding.
+    frames = torch.randn(1, 4, 32)
+    text = tiny_processor.tokenize_summaries(["a red circle"])
+    ours = model.text_decoder(input_ids=text["input_ids"], encoder_hidden_states=frames).logits
+    theirs = blip.text_decoder(input_ids=text["input_ids"], encoder_hidden_states=frames).logits
+    torch.testing.assert_close(ours, theirs)
+
+    with pytest.raises(ValueError, match="BlipForConditionalGeneration"):
+        VsumModel.from_blip(torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="vision_config"):
+        VsumModel.from_blip(blip, vision_config={})
+
+
+def test_save_and_reload_identical(tmp_path, tiny_model):
+    tiny_model.save_pretrained(tmp_path)
+    reloaded = VsumModel.from_pretrained(tmp_path).eval()
+    frames = torch.randn(1, 5, 32)
+    torch.testing.assert_close(tiny_model(frame_embeds=frames).saliency_logits, reloaded(frame_embeds=frames).saliency_logits)
+    assert (tmp_path / "model.safetensors").exists()

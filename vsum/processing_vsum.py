@@ -1,0 +1,506 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
+"""Video decoding at a fixed sampling rate, the vsum video processor, and the vsum processor (video + tokenizer).
+
+Which frames "1 fps" means
+--------------------------
+Timestamps are measured from the first frame's presentation time. For `fps = f` the sampling times are
+`t_i = i / f` for every `i >= 0` with `t_i < duration`, so a video of `D` seconds gives `ceil(D * f)` frames
+(10.0 s -> 10 frames at 0, 1, ..., 9 s; 10.3 s -> 11 frames). Sample `i` is the frame *on screen* at `t_i`: the
+last decoded frame whose presentation timestamp is `<= t_i` (this is well defined for variable frame rates too).
+`frame_timestamps` reports that frame's own timestamp. With `max_frames`, when a video has more samples than
+`max_frames`, `max_frames` of the 1/f-spaced samples are kept, evenly spread (`numpy.linspace` over sample indices,
+rounded), first and last included.
+
+decord and PyAV are imported lazily: remote code must not import packages the user may lack at module level.
+"""
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from transformers import BatchFeature
+from transformers.image_utils import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, PILImageResampling
+from transformers.processing_utils import ProcessorMixin, VideosKwargs
+from transformers.video_processing_utils import BaseVideoProcessor
+
+
+# ---------------------------------------------------------------------------------------------------- decoding
+
+
+@dataclass
+class VideoInfo:
+    """What a safe PyAV probe found out about a video file (timestamps in seconds from the first frame)."""
+
+    path: str
+    duration: float
+    average_fps: float
+    width: int
+    height: int
+    has_audio: bool
+    frame_timestamps: np.ndarray = field(repr=False)  # (num_frames,) presentation order
+    frame_pts: np.ndarray = field(repr=False)  # (num_frames,) integer pts in the stream's time base
+
+    @property
+    def num_frames(self) -> int:
+        return len(self.frame_timestamps)
+
+
+def _video_error(path, reason: str) -> ValueError:
+    return ValueError(f"{path}: {reason}")
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Checks that `path` is a decodable video without trusting decord (which can crash on corrupt input).
+
+    Demuxes every video packet with PyAV (cheap: no decoding), checks that the packets lie inside the file, and
+    decodes the first frame. Raises `ValueError` naming the file and the reason for a missing file, a directory,
+    an empty file, a file that is not a video, an audio-only file, a video without frames, or a truncated/corrupt file.
+    """
+    import av
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise _video_error(path, "file not found")
+    if os.path.isdir(path):
+        raise _video_error(path, "is a directory, not a video file")
+    file_size = os.path.getsize(path)
+    if file_size == 0:
+        raise _video_error(path, "empty file (0 bytes)")
+    try:
+        container = av.open(path)
+    except (av.FFmpegError, UnicodeDecodeError) as error:
+        raise _video_error(path, f"not a readable video file ({error})") from None
+    with container:
+        if not container.streams.video:
+            kinds = sorted({stream.type for stream in container.streams}) or ["none"]
+            raise _video_error(path, f"has no video stream (streams: {', '.join(kinds)}; audio-only?)")
+        stream = container.streams.video[0]
+        has_audio = bool(container.streams.audio)
+        pts, frame_ends = [], []
+        try:
+            for packet in container.demux(stream):
+                if packet.size == 0 or packet.pts is None:
+                    continue
+                if packet.pos is not None and packet.pos >= 0 and packet.pos + packet.size > file_size:
+                    raise _video_error(path, "truncated file: video data ends before the last frame")
+                pts.append(packet.pts)
+                frame_ends.append(packet.pts + (packet.duration or 0))
+        except av.FFmpegError as error:
+            raise _video_error(path, f"corrupt video data ({error})") from None
+        if not pts:
+            raise _video_error(path, "contains no video frames (zero-length video)")
+        if stream.frames and len(pts) < stream.frames:
+            raise _video_error(path, f"truncated file: {len(pts)} of {stream.frames} frames present")
+        try:
+            container.seek(0, stream=stream)
+            first = next(container.decode(stream), None)
+        except av.FFmpegError as error:
+            raise _video_error(path, f"corrupt video data, first frame does not decode ({error})") from None
+        if first is None:
+            raise _video_error(path, "no frame could be decoded")
+        time_base = float(stream.time_base)
+        frame_pts = np.unique(np.asarray(pts, dtype=np.int64))  # presentation order
+        start = frame_pts[0]
+        timestamps = (frame_pts - start) * time_base
+        duration = (max(frame_ends) - start) * time_base
+        if duration <= timestamps[-1]:  # no packet durations: assume the average frame interval
+            interval = float(1 / stream.average_rate) if stream.average_rate else 0.0
+            duration = timestamps[-1] + interval
+        return VideoInfo(
+            path=path,
+            duration=float(duration),
+            average_fps=float(stream.average_rate or 0.0),
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            has_audio=has_audio,
+            frame_timestamps=timestamps,
+            frame_pts=frame_pts,
+        )
+
+
+def sample_frame_indices(
+    frame_timestamps: np.ndarray, duration: float, fps: float = 1.0, max_frames: int | None = None
+) -> np.ndarray:
+    """Indices (into presentation order) of the frames on screen at `t_i = i / fps`; see the module docstring."""
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    if max_frames is not None and max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1 or None, got {max_frames}")
+    num_samples = max(1, math.ceil(duration * fps - 1e-6))
+    times = np.arange(num_samples) / fps
+    if max_frames is not None and num_samples > max_frames:
+        times = times[np.round(np.linspace(0, num_samples - 1, max_frames)).astype(np.int64)]
+    # Last frame with timestamp <= t (1 microsecond of slack for float rounding).
+    indices = np.searchsorted(frame_timestamps, times + 1e-6, side="right") - 1
+    return np.clip(indices, 0, len(frame_timestamps) - 1)
+
+
+def iter_video_frames(
+    path: str | os.PathLike,
+    fps: float = 1.0,
+    max_frames: int | None = None,
+    chunk_size: int = 64,
+    backend: str = "auto",
+    info: VideoInfo | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Decodes the sampled frames of a video in chunks, so full-resolution frames are never all held at once.
+
+    Yields:
+        `(frames, timestamps)`: `uint8` array `(n, height, width, 3)` and float seconds `(n,)`, `n <= chunk_size`.
+    """
+    if backend not in ("auto", "decord", "pyav"):
+        raise ValueError(f"backend must be 'auto', 'decord' or 'pyav', got {backend!r}")
+    info = info or probe_video(path)
+    indices = sample_frame_indices(info.frame_timestamps, info.duration, fps, max_frames)
+    if backend in ("auto", "decord"):
+        reader = _open_decord(info) if backend == "decord" or _has_decord() else None
+        if reader is not None:
+            for start in range(0, len(indices), chunk_size):
+                chunk = indices[start : start + chunk_size]
+                yield reader.get_batch(chunk.tolist()).asnumpy(), info.frame_timestamps[chunk]
+            return
+        if backend == "decord":
+            raise ValueError(f"{info.path}: decord cannot index this video's frames consistently; use backend='pyav'")
+    yield from _iter_pyav_frames(info, indices, chunk_size)
+
+
+def _has_decord() -> bool:
+    try:
+        import decord  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _open_decord(info: VideoInfo):
+    """A decord reader whose frame indices match the probe's presentation order, or `None`."""
+    import decord
+
+    try:
+        reader = decord.VideoReader(info.path, ctx=decord.cpu(0), num_threads=1)
+    except decord.DECORDError:
+        return None
+    if len(reader) != info.num_frames:
+        return None
+    return reader
+
+
+def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
+    import av
+
+    wanted = info.frame_pts[indices]  # pts of each sample, non-decreasing (a frame may repeat)
+    frames, stamps, position = [], [], 0
+    with av.open(info.path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            if position == len(wanted):
+                break
+            if frame.pts is None or frame.pts < wanted[position]:
+                continue
+            image = frame.to_ndarray(format="rgb24")
+            while position < len(wanted) and wanted[position] <= frame.pts:
+                frames.append(image)
+                stamps.append(info.frame_timestamps[indices[position]])
+                position += 1
+                if len(frames) == chunk_size:
+                    yield np.stack(frames), np.asarray(stamps)
+                    frames, stamps = [], []
+    if frames:
+        yield np.stack(frames), np.asarray(stamps)
+    if position < len(wanted):
+        raise _video_error(info.path, f"decoding stopped after {position} of {len(wanted)} sampled frames")
+
+
+# ---------------------------------------------------------------------------------------------------- processors
+
+
+class VsumVideoProcessorKwargs(VideosKwargs, total=False):
+    max_frames: int | None
+    decode_backend: str
+    chunk_size: int
+    frame_timestamps: list | None
+
+
+class VsumVideoProcessor(BaseVideoProcessor):
+    r"""
+    Samples frames from videos at `fps` (1 fps by default, VideoXum's rule; see this module's docstring for exactly
+    which frames), resizes them to 224x224 (bicubic), rescales and normalises them with BLIP's mean/std, and pads
+    the videos of a batch to the same number of frames.
+
+    Videos may be file paths (decoded with decord, PyAV as fallback; each file is probed with PyAV first so a
+    corrupt file raises `ValueError` instead of crashing the process) or already-sampled frames: arrays or tensors
+    of shape `(frames, height, width, 3)` / `(frames, 3, height, width)`, taken as sampled at `fps` unless
+    `frame_timestamps` is given.
+    """
+
+    resample = PILImageResampling.BICUBIC
+    image_mean = OPENAI_CLIP_MEAN
+    image_std = OPENAI_CLIP_STD
+    size = {"height": 224, "width": 224}
+    do_resize = True
+    do_rescale = True
+    do_normalize = True
+    do_convert_rgb = True
+    do_sample_frames = False
+    fps = 1.0
+    max_frames = None
+    decode_backend = "auto"
+    chunk_size = 64
+    valid_kwargs = VsumVideoProcessorKwargs
+    model_input_names = ["pixel_values", "frame_mask"]
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def preprocess(
+        self,
+        videos,
+        fps: float | None = None,
+        max_frames: int | None = None,
+        decode_backend: str | None = None,
+        chunk_size: int | None = None,
+        frame_timestamps: list | None = None,
+        return_tensors=None,
+        **kwargs,
+    ) -> BatchFeature:
+        r"""
+        Args:
+            videos (`str`, `os.PathLike`, array, tensor, or a list of them):
+                Video files, or sampled frames `(frames, height, width, 3)` per video.
+            fps (`float`, *optional*): sampling rate in frames per second (default `self.fps`, 1.0).
+            max_frames (`int`, *optional*): at most this many frames per video, evenly spread (default: all).
+            decode_backend (`str`, *optional*): `"auto"` (decord, else PyAV), `"decord"` or `"pyav"`.
+            frame_timestamps (`list`, *optional*): seconds of each given frame, for array inputs.
+            return_tensors (`str`, *optional*): `"pt"` for torch tensors.
+
+        Returns:
+            [`BatchFeature`] with
+            - **pixel_values** -- `(batch, frames, 3, height, width)` float, zero for padded frames.
+            - **frame_mask** -- `(batch, frames)`, 1 for real frames, 0 for padding.
+            - **frame_timestamps** -- `(batch, frames)` seconds of each sampled frame, -1 for padding.
+        """
+        fps = self.fps if fps is None else fps
+        max_frames = self.max_frames if max_frames is None else max_frames
+        decode_backend = decode_backend or self.decode_backend
+        chunk_size = chunk_size or self.chunk_size
+        if isinstance(videos, (str, os.PathLike)) or _is_frames(videos):
+            videos = [videos]
+            frame_timestamps = None if frame_timestamps is None else [frame_timestamps]
+        if len(videos) == 0:
+            raise ValueError("videos is empty: pass at least one video path or array of frames")
+        if frame_timestamps is not None and len(frame_timestamps) != len(videos):
+            raise ValueError(f"got {len(frame_timestamps)} frame_timestamps lists for {len(videos)} videos")
+
+        pixel_values, timestamps = [], []
+        for index, video in enumerate(videos):
+            if isinstance(video, (str, os.PathLike)):
+                chunks = [
+                    (self.preprocess_frames(frames, **kwargs), stamps)
+                    for frames, stamps in iter_video_frames(video, fps, max_frames, chunk_size, decode_backend)
+                ]
+                pixel_values.append(torch.cat([c[0] for c in chunks]))
+                timestamps.append(np.concatenate([c[1] for c in chunks]))
+            elif _is_frames(video):
+                if len(video) == 0:
+                    raise ValueError(f"video {index} has no frames")
+                stamps = None if frame_timestamps is None else np.asarray(frame_timestamps[index], dtype=np.float64)
+                if stamps is None:
+                    stamps = np.arange(len(video)) / fps
+                if len(stamps) != len(video):
+                    raise ValueError(f"video {index} has {len(video)} frames but {len(stamps)} frame_timestamps")
+                pixel_values.append(self.preprocess_frames(video, **kwargs))
+                timestamps.append(stamps)
+            else:
+                raise ValueError(
+                    f"video {index} must be a file path or an array of frames (frames, height, width, 3), "
+                    f"got {type(video).__name__}"
+                )
+
+        max_length = max(len(v) for v in pixel_values)
+        batch = len(pixel_values)
+        padded = pixel_values[0].new_zeros(batch, max_length, *pixel_values[0].shape[1:])
+        frame_mask = torch.zeros(batch, max_length, dtype=torch.long)
+        padded_timestamps = torch.full((batch, max_length), -1.0, dtype=torch.float64)
+        for row, (frames, stamps) in enumerate(zip(pixel_values, timestamps)):
+            padded[row, : len(frames)] = frames
+            frame_mask[row, : len(frames)] = 1
+            padded_timestamps[row, : len(frames)] = torch.from_numpy(np.asarray(stamps, dtype=np.float64))
+        data = {"pixel_values": padded, "frame_mask": frame_mask, "frame_timestamps": padded_timestamps}
+        return BatchFeature(data=data, tensor_type=return_tensors)
+
+    def preprocess_frames(self, frames, **kwargs) -> torch.Tensor:
+        """Resize, rescale and normalise one video's frames -> `(frames, 3, height, width)` float tensor."""
+        output = super().preprocess([frames], do_sample_frames=False, return_tensors="pt", **kwargs)
+        return output["pixel_values_videos"][0]
+
+
+def _is_frames(value) -> bool:
+    return isinstance(value, (np.ndarray, torch.Tensor)) and value.ndim == 4
+
+
+class VsumProcessor(ProcessorMixin):
+    r"""
+    Wraps a [`VsumVideoProcessor`] and BLIP's BERT tokenizer into one processor.
+
+    Text targets are tokenized as BLIP does for captioning: `prompt + summary`, the first token replaced by the
+    decoder BOS (`[DEC]`), and `labels` equal to `input_ids` with the prompt and the padding set to -100.
+
+    Args:
+        video_processor ([`VsumVideoProcessor`]): frame sampling and preprocessing.
+        tokenizer ([`BertTokenizerFast`]): BLIP's tokenizer (its `bos_token` is the decoder BOS).
+        prompt (`str`, *optional*, defaults to `"a video of "`): prepended to every summary, not scored.
+        max_text_length (`int`, *optional*, defaults to 128): text is truncated to this many tokens.
+    """
+
+    def __init__(self, video_processor=None, tokenizer=None, prompt: str = "a video of ", max_text_length: int = 128, **kwargs):
+        self.prompt = prompt
+        self.max_text_length = max_text_length
+        super().__init__(video_processor, tokenizer, **kwargs)
+
+    @property
+    def model_input_names(self):
+        return ["pixel_values", "frame_mask", "input_ids", "attention_mask"]
+
+    @property
+    def prompt_token_ids(self) -> list[int]:
+        """Decoder input ids of the prompt: decoder BOS followed by the prompt's tokens (no separator)."""
+        ids = self.tokenizer(self.prompt, add_special_tokens=True)["input_ids"][:-1]  # drop [SEP]
+        return [self.tokenizer.bos_token_id, *ids[1:]]  # [CLS] -> decoder BOS
+
+    def __call__(self, videos=None, text=None, return_tensors=None, **kwargs) -> BatchFeature:
+        r"""
+        Args:
+            videos: video paths or frame arrays (see [`VsumVideoProcessor.preprocess`]); keyword arguments such as
+                `fps`, `max_frames`, `decode_backend` are passed on.
+            text (`str` or `list[str]`, *optional*): target summaries (training). Without it, `input_ids` holds
+                the prompt, ready for `model.generate(**inputs)`.
+            return_tensors (`str`, *optional*): `"pt"` for torch tensors.
+
+        Returns:
+            [`BatchFeature`] with `pixel_values`, `frame_mask`, `frame_timestamps` (when `videos` is given),
+            `input_ids` and `attention_mask`, and, when `text` is given, `labels`.
+        """
+        if videos is None and text is None:
+            raise ValueError("VsumProcessor needs `videos`, `text`, or both")
+        data = {}
+        batch = None
+        if videos is not None:
+            data.update(self.video_processor(videos, **kwargs))
+            batch = data["pixel_values"].shape[0]
+        if text is not None:
+            text = [text] if isinstance(text, str) else list(text)
+            if batch is not None and len(text) != batch:
+                raise ValueError(f"got {len(text)} texts for {batch} videos")
+            data.update(self.tokenize_summaries(text))
+        else:
+            prompt = torch.tensor([self.prompt_token_ids] * batch)
+            data.update(input_ids=prompt, attention_mask=torch.ones_like(prompt))
+        return BatchFeature(data=data, tensor_type=return_tensors)
+
+    def tokenize_summaries(self, text: list[str]) -> dict[str, torch.Tensor]:
+        """`input_ids`, `attention_mask` and `labels` (prompt and padding -100) for target summaries."""
+        if any(not isinstance(t, str) for t in text):
+            raise ValueError(f"text must be strings, got {[type(t).__name__ for t in text]}")
+        encoded = self.tokenizer(
+            [self.prompt + t for t in text],
+            padding="longest",
+            truncation=True,
+            max_length=self.max_text_length,
+            return_tensors="pt",
+        )
+        input_ids = encoded["input_ids"].clone()
+        input_ids[:, 0] = self.tokenizer.bos_token_id
+        labels = input_ids.masked_fill(encoded["attention_mask"] == 0, -100)
+        labels[:, : len(self.prompt_token_ids)] = -100
+        return {"input_ids": input_ids, "attention_mask": encoded["attention_mask"], "labels": labels}
+
+    def batch_decode(self, sequences, skip_special_tokens: bool = True, **kwargs) -> list[str]:
+        """Decodes generated ids into summaries, without the prompt."""
+        prompt = self.prompt_token_ids
+        stripped = []
+        for ids in sequences:
+            ids = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
+            stripped.append(ids[len(prompt) :] if ids[: len(prompt)] == prompt else ids)
+        texts = self.tokenizer.batch_decode(stripped, skip_special_tokens=skip_special_tokens, **kwargs)
+        return [t.strip() for t in texts]
+
+    def decode(self, ids, **kwargs) -> str:
+        return self.batch_decode([ids], **kwargs)[0]
+
+    def post_process_summary(self, saliency_logits, frame_mask=None, frame_timestamps=None, ratio: float | None = None):
+        """Turns saliency logits into a video summary per video.
+
+        Keyframes follow the VideoXum evaluation rule: with `T` real frames, the threshold is the score at index
+        `floor(ratio * T)` of the scores sorted in descending order and every frame scoring at least that is kept
+        (`floor(ratio * T) + 1` frames, plus ties).
+
+        Args:
+            saliency_logits (`torch.Tensor` of shape `(batch, frames)`).
+            frame_mask (`torch.Tensor` of shape `(batch, frames)`, *optional*).
+            frame_timestamps (`torch.Tensor` of shape `(batch, frames)`, *optional*): seconds; defaults to the
+                frame index divided by the video processor's fps.
+            ratio (`float`, *optional*): fraction of frames to keep, default 0.15.
+
+        Returns:
+            `list[dict]`, one per video: `scores` (sigmoid per real frame), `timestamps`, `keyframes` (indices),
+            `segments` (`[start_s, end_s]` spans of consecutive keyframes; a frame spans until the next sample).
+        """
+        ratio = 0.15 if ratio is None else ratio
+        if not 0 < ratio <= 1:
+            raise ValueError(f"ratio must be in (0, 1], got {ratio}")
+        logits = torch.as_tensor(saliency_logits).detach().float().cpu()
+        if logits.dim() == 1:
+            logits = logits[None]
+        mask = torch.ones_like(logits, dtype=torch.bool) if frame_mask is None else torch.as_tensor(frame_mask).bool().cpu()
+        if mask.shape != logits.shape:
+            raise ValueError(f"frame_mask shape {tuple(mask.shape)} does not match saliency_logits {tuple(logits.shape)}")
+        interval = 1.0 / self.video_processor.fps
+        results = []
+        for row in range(logits.shape[0]):
+            scores = torch.sigmoid(logits[row][mask[row]]).numpy()
+            if frame_timestamps is None:
+                stamps = np.arange(len(scores)) * interval
+            else:
+                stamps = torch.as_tensor(frame_timestamps)[row].cpu().numpy()[mask[row].numpy()].astype(np.float64)
+            keyframes = select_keyframes(scores, ratio)
+            ends = np.append(stamps[1:], stamps[-1] + interval) if len(stamps) else stamps
+            segments = []
+            for index in keyframes:
+                if segments and index - 1 == segments[-1][2]:
+                    segments[-1][1], segments[-1][2] = float(ends[index]), index
+                else:
+                    segments.append([float(stamps[index]), float(ends[index]), index])
+            results.append(
+                {
+                    "scores": scores.tolist(),
+                    "timestamps": stamps.tolist(),
+                    "keyframes": keyframes.tolist(),
+                    "segments": [[start, end] for start, end, _ in segments],
+                }
+            )
+        return results
+
+
+def select_keyframes(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
+    """Sorted indices of the VideoXum summary: every frame scoring >= the score at rank `floor(ratio * T)`."""
+    scores = np.asarray(scores)
+    if scores.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    rank = min(int(math.floor(ratio * len(scores))), len(scores) - 1)
+    threshold = np.sort(scores)[::-1][rank]
+    return np.flatnonzero(scores >= threshold)
+
+
+__all__ = [
+    "VsumProcessor",
+    "VsumVideoProcessor",
+    "VideoInfo",
+    "probe_video",
+    "sample_frame_indices",
+    "iter_video_frames",
+    "select_keyframes",
+]
