@@ -1,0 +1,104 @@
+"""Summarize one video of any length with bounded memory: the code path shared by the CLI, pipeline and handler.
+
+Frames are decoded at the sampling rate in chunks, preprocessed and pushed through the vision encoder chunk by
+chunk, so only the per-frame features (frames x hidden floats) are kept; the temporal modules, the saliency head
+and the text decoder then run on those features.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import torch
+
+from .processing_vsum import iter_video_frames, probe_video
+
+
+def encode_video(
+    path: str | os.PathLike,
+    model,
+    processor,
+    fps: float | None = None,
+    max_frames: int | None = None,
+    chunk_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+):
+    """Streams a video through decoding, preprocessing and the frozen ViT.
+
+    Returns:
+        `(frame_embeds, timestamps, info)`: `(frames, hidden)` float tensor, `(frames,)` seconds, [`VideoInfo`].
+    """
+    video_processor = processor.video_processor
+    fps = video_processor.fps if fps is None else fps
+    chunk_size = chunk_size or model.config.vision_chunk_size
+    info = probe_video(path)
+    device = next(model.parameters()).device
+    embeds, stamps, done = [], [], 0
+    total = None
+    for frames, chunk_stamps in iter_video_frames(path, fps, max_frames, chunk_size, video_processor.decode_backend, info):
+        pixel_values = video_processor.preprocess_frames(frames).to(device)  # (n, 3, H, W)
+        with torch.no_grad():
+            embeds.append(model.encode_frames(pixel_values[None]).squeeze(0).cpu())  # (n, D)
+        stamps.append(torch.as_tensor(chunk_stamps))
+        done += len(frames)
+        if progress is not None:
+            if total is None:
+                from .processing_vsum import sample_frame_indices
+
+                total = len(sample_frame_indices(info.frame_timestamps, info.duration, fps, max_frames))
+            progress(done, total)
+    return torch.cat(embeds), torch.cat(stamps).double(), info
+
+
+def summarize_video(
+    path: str | os.PathLike,
+    model,
+    processor,
+    ratio: float | None = None,
+    fps: float | None = None,
+    max_frames: int | None = None,
+    generate_kwargs: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Video summary and text summary of one video file.
+
+    Returns:
+        `dict` with `video`, `duration`, `fps`, `frames` (`[{t, score}]` per sampled frame), `keyframes`
+        (`{"indices", "times"}`), `segments` (`[[start_s, end_s], ...]`, merged and sorted), `text`, `timings`.
+    """
+    ratio = model.config.summary_ratio if ratio is None else ratio
+    fps = processor.video_processor.fps if fps is None else fps
+    generate_kwargs = {"num_beams": 3, "max_length": 128, "min_length": 10, **(generate_kwargs or {})}
+    start = time.perf_counter()
+    frame_embeds, timestamps, info = encode_video(path, model, processor, fps, max_frames, progress=progress)
+    encoded = time.perf_counter()
+    device = next(model.parameters()).device
+    frame_embeds = frame_embeds[None].to(device)  # (1, T, D)
+    with torch.no_grad():
+        output = model(frame_embeds=frame_embeds)
+        ids = model.generate(frame_embeds=frame_embeds, **generate_kwargs)
+    finished = time.perf_counter()
+    summary = processor.post_process_summary(output.saliency_logits, frame_timestamps=timestamps[None], ratio=ratio)[0]
+    segments = [[start_s, min(end_s, info.duration)] for start_s, end_s in summary["segments"]]
+    return {
+        "video": os.fspath(path),
+        "model": getattr(model.config, "_name_or_path", "") or None,
+        "duration": info.duration,
+        "fps": fps,
+        "summary_ratio": ratio,
+        "frames": [{"t": t, "score": s} for t, s in zip(summary["timestamps"], summary["scores"])],
+        "keyframes": {
+            "indices": summary["keyframes"],
+            "times": [summary["timestamps"][i] for i in summary["keyframes"]],
+        },
+        "segments": segments,
+        "text": processor.batch_decode(ids)[0],
+        "timings": {
+            "decode_and_encode_s": encoded - start,
+            "heads_and_generate_s": finished - encoded,
+            "total_s": finished - start,
+            "frames": len(summary["scores"]),
+        },
+    }

@@ -1,0 +1,7 @@
+"""Video outputs: the highlight reel and the saliency plot."""
+
+from .highlights import write_highlights
+from .plot import plot_saliency
+
+
+__all__ = ["write_highlights", "plot_saliency"]
