@@ -1,0 +1,659 @@
+"""VideoXum as a 🤗 Datasets builder, from the official annotation files and a folder of videos or features.
+
+```python
+from vsum.data import load_videoxum
+
+ds = load_videoxum("path/to/anno", features_dir="path/to/feat/blip")  # or video_dir="path/to/activitynet/videos"
+ds["train"][0]["text_summary"]
+```
+
+``data_dir`` holds the official ``train_videoxum.json``, ``val_videoxum.json`` and ``test_videoxum.json`` (splits
+``train``, ``validation``, ``test``). Every record is validated; a malformed one raises a `ValueError` naming its
+``video_id`` and the field. Real VideoXum has records whose ``vsum_onehot`` length, ``sampled_frames`` and cached
+feature length disagree by a frame or two: like the official loader, the builder truncates them to the shortest,
+counts each fix per kind and reports the counts once per split (a logged warning, and
+:attr:`VideoXum.report` / ``load_videoxum(..., output_loading_info=True)``). Records whose video or feature file is
+missing raise a `ValueError` unless ``skip_missing=True``, in which case they are skipped and reported. Nothing is
+dropped silently.
+
+datasets >= 4 no longer runs loading scripts, so the builder is used as a class (`VideoXum(...)`) or through
+:func:`load_videoxum`. The cache entry depends on the folders *and* on a fingerprint of their content (the JSON
+bytes, names/sizes/mtimes of the video and feature files), so editing an annotation file or pointing at another
+folder never returns stale data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+from datasets.builder import Key
+
+from .text import build_text_summary
+
+
+__all__ = [
+    "LENGTH_FIX_KINDS",
+    "VIDEOXUM_CITATION",
+    "VIDEOXUM_DESCRIPTION",
+    "VIDEOXUM_HOMEPAGE",
+    "VIDEOXUM_SPLIT_FILES",
+    "VIDEO_EXTENSIONS",
+    "VideoXum",
+    "VideoXumConfig",
+    "load_videoxum",
+    "onehot_to_numpy",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Split name -> official annotation file name.
+VIDEOXUM_SPLIT_FILES: dict[str, str] = {
+    "train": "train_videoxum.json",
+    "validation": "val_videoxum.json",
+    "test": "test_videoxum.json",
+}
+#: Extensions tried, in this order, for ``<video_dir>/<video_id><ext>``.
+VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mkv", ".webm")
+#: The kinds of length fixes counted per split, each relative to ``sampled_frames``.
+LENGTH_FIX_KINDS: tuple[str, ...] = ("onehot_longer", "onehot_shorter", "features_longer", "features_shorter")
+REPORT_FILENAME = "videoxum_report.json"
+_MAX_LISTED_IDS = 10
+_REQUIRED_FIELDS = ("video_id", "duration", "sampled_frames", "timestamps", "tsum", "vsum", "vsum_onehot")
+
+VIDEOXUM_DESCRIPTION = """\
+VideoXum (Lin et al., 2023) extends ActivityNet Captions to cross-modal video summarization: 14,001 long,
+open-domain videos, each with 10 annotator video summaries (key spans per caption segment, and a 1-fps one-hot
+matrix) and a text summary (the segment captions). Splits: 8,000 train / 2,001 validation / 4,000 test.
+"""
+VIDEOXUM_CITATION = """\
+@article{lin2023videoxum,
+  author  = {Lin, Jingyang and Hua, Hang and Chen, Ming and Li, Yikang and Hsiao, Jenhao
+             and Ho, Chiuman and Luo, Jiebo},
+  title   = {VideoXum: Cross-modal Visual and Textural Summarization of Videos},
+  journal = {IEEE Transactions on Multimedia},
+  year    = {2023},
+}
+"""
+VIDEOXUM_HOMEPAGE = "https://videoxum.github.io/"
+
+
+def onehot_to_numpy(vsum_onehot: Sequence[Sequence[int]]) -> np.ndarray:
+    """Return a ``vsum_onehot`` value (nested lists, as datasets gives it back) as an ``(annotators, T)`` uint8 array.
+
+    ``ds.with_format("numpy")`` upcasts ``vsum_onehot`` to int64; use this function, or
+    ``ds.with_format("numpy", columns=["vsum_onehot"], dtype=np.uint8)``.
+    """
+    return np.asarray(vsum_onehot, dtype=np.uint8)
+
+
+@dataclass
+class VideoXumConfig(datasets.BuilderConfig):
+    """BuilderConfig for VideoXum.
+
+    Args:
+        data_dir (`str`):
+            Folder with ``train_videoxum.json``, ``val_videoxum.json`` and ``test_videoxum.json``.
+        video_dir (`str`, *optional*):
+            Folder of the source videos ``<video_id>.mp4|.mkv|.webm`` (a name without the ``v_`` prefix is also
+            accepted). When given, every example gets a ``video`` column with the absolute path.
+        features_dir (`str`, *optional*):
+            Folder of cached frame features ``<video_id>.npz`` (official: ``feat/blip``). When given, every example
+            gets a ``frame_embeds`` column (``num_frames x D`` float32).
+        skip_missing (`bool`, defaults to `False`):
+            Skip (and report) records whose video or feature file is missing instead of raising.
+        splits (`tuple[str, ...]`, *optional*):
+            Splits to build, among ``train``, ``validation``, ``test``; all three by default.
+        num_annotators (`int`, defaults to 10):
+            Expected number of annotators (rows of ``vsum_onehot``, entries per segment of ``vsum``).
+        feature_key (`str`, defaults to ``"features"``):
+            Array name inside the ``.npz`` feature files.
+        feature_dim (`int`, *optional*):
+            Feature size ``D``; read from the first feature file by default.
+        source_fingerprint (`str`, *optional*):
+            Hash of the input files, computed by [`VideoXum`]; it is part of the cache key.
+    """
+
+    video_dir: str | None = None
+    features_dir: str | None = None
+    skip_missing: bool = False
+    splits: tuple[str, ...] | None = None
+    num_annotators: int = 10
+    feature_key: str = "features"
+    feature_dim: int | None = None
+    source_fingerprint: str | None = None
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.splits is not None:
+            if isinstance(self.splits, str):
+                self.splits = (self.splits,)
+            self.splits = tuple(self.splits)
+            unknown = [split for split in self.splits if split not in VIDEOXUM_SPLIT_FILES]
+            if unknown or not self.splits or len(set(self.splits)) != len(self.splits):
+                raise ValueError(
+                    f"`splits` must be distinct names among {list(VIDEOXUM_SPLIT_FILES)}, got {list(self.splits)}"
+                )
+        if not isinstance(self.num_annotators, int) or self.num_annotators < 1:
+            raise ValueError(f"`num_annotators` must be a positive integer, got {self.num_annotators!r}")
+        if self.feature_dim is not None and (not isinstance(self.feature_dim, int) or self.feature_dim < 1):
+            raise ValueError(f"`feature_dim` must be a positive integer, got {self.feature_dim!r}")
+
+
+def _hash_file(path: Path, hasher) -> None:
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            hasher.update(chunk)
+
+
+def _hash_listing(folder: str | None, suffixes: tuple[str, ...], hasher) -> None:
+    if folder is None:
+        return
+    hasher.update(f"\0dir:{folder}\0".encode())
+    if not os.path.isdir(folder):
+        return  # reported later, with a clear message
+    entries = []
+    with os.scandir(folder) as it:
+        for entry in it:
+            if entry.name.endswith(suffixes):
+                stat = entry.stat()
+                entries.append(f"{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    for line in sorted(entries):
+        hasher.update(line.encode() + b"\n")
+
+
+def _source_fingerprint(
+    data_dir: str, video_dir: str | None, features_dir: str | None, splits: Sequence[str] | None
+) -> str:
+    """Hash of everything the builder reads: annotation bytes, and the names/sizes/mtimes of videos and features."""
+    hasher = hashlib.sha256(f"videoxum-builder-{VideoXum.VERSION}".encode())
+    for split in splits or VIDEOXUM_SPLIT_FILES:
+        path = Path(data_dir) / VIDEOXUM_SPLIT_FILES.get(split, str(split))
+        hasher.update(f"\0{path.name}\0".encode())
+        if path.is_file():
+            _hash_file(path, hasher)
+    _hash_listing(video_dir, VIDEO_EXTENSIONS, hasher)
+    _hash_listing(features_dir, (".npz",), hasher)
+    return hasher.hexdigest()[:32]
+
+
+def _npz_array_header(path: str, key: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of array `key` of an ``.npz`` file, read from its header only (no data is loaded)."""
+    with zipfile.ZipFile(path) as archive:
+        member = f"{key}.npy"
+        if member not in archive.namelist():
+            names = sorted(name.removesuffix(".npy") for name in archive.namelist())
+            raise KeyError(f"no array {key!r} (arrays: {names})")
+        with archive.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+    return shape, dtype
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+class VideoXum(datasets.GeneratorBasedBuilder):
+    """VideoXum builder: official annotation files (+ optional videos or cached features) to a `DatasetDict`.
+
+    Example:
+
+    ```python
+    builder = VideoXum(data_dir="anno", features_dir="feat/blip", cache_dir="~/.cache/vsum")
+    builder.download_and_prepare()
+    ds = builder.as_dataset()
+    builder.report["train"]["length_fixes"]  # e.g. {"onehot_longer": 3, "onehot_shorter": 0, ...}
+    ```
+
+    Features (per video):
+
+    - ``video_id`` (string), ``duration`` (float64, seconds), ``sampled_frames`` (int32), ``timestamps``
+      (``[[start, end], ...]`` float64 per segment), ``tsum`` (list of strings), ``vsum`` (``[segment][annotator]
+      = [start, end]`` float64): the raw fields, as given.
+    - ``num_frames`` (int32): ``T``, the consistent number of 1-fps frames (``sampled_frames`` after length fixes).
+    - ``vsum_onehot``: ``annotators x T`` uint8 as nested lists (see :func:`onehot_to_numpy`).
+    - ``text_summary`` (string): :func:`~vsum.data.text.build_text_summary` of ``tsum``.
+    - ``video`` (string, absolute path), with ``video_dir``.
+    - ``frame_embeds`` (``Array2D((None, D), "float32")``, ``T x D``), with ``features_dir``.
+    """
+
+    VERSION = datasets.Version("1.0.0")
+    # No predefined BUILDER_CONFIGS: every builder creates its config from its arguments, so that
+    # `VideoXumConfig.__post_init__` validates them and the cache key (config id) is derived from them.
+    BUILDER_CONFIG_CLASS = VideoXumConfig
+
+    def __init__(self, *args, **kwargs):
+        data_dir = kwargs.get("data_dir")
+        if data_dir is None:
+            raise ValueError("VideoXum needs `data_dir`: the folder with train/val/test_videoxum.json")
+        for name in ("data_dir", "video_dir", "features_dir"):
+            if kwargs.get(name) is not None:
+                kwargs[name] = os.path.abspath(os.path.expanduser(os.fspath(kwargs[name])))
+        if kwargs.get("splits") is not None and isinstance(kwargs["splits"], (list, str)):
+            kwargs["splits"] = (kwargs["splits"],) if isinstance(kwargs["splits"], str) else tuple(kwargs["splits"])
+        if kwargs.get("source_fingerprint") is None:
+            kwargs["source_fingerprint"] = _source_fingerprint(
+                kwargs["data_dir"], kwargs.get("video_dir"), kwargs.get("features_dir"), kwargs.get("splits")
+            )
+        self._report: dict[str, dict[str, Any]] | None = None
+        super().__init__(*args, **kwargs)
+
+    # ------------------------------------------------------------------ info
+
+    def _feature_dim(self) -> int:
+        config = self.config
+        if config.feature_dim is not None:
+            return config.feature_dim
+        if not os.path.isdir(config.features_dir):
+            raise ValueError(f"`features_dir` {config.features_dir} is not a folder")
+        first = min((name for name in os.listdir(config.features_dir) if name.endswith(".npz")), default=None)
+        if first is None:
+            raise ValueError(f"`features_dir` {config.features_dir} holds no .npz feature file")
+        path = os.path.join(config.features_dir, first)
+        try:
+            shape, _ = _npz_array_header(path, config.feature_key)
+        except Exception as error:
+            raise ValueError(f"Cannot read the feature size from {path}: {error}") from error
+        if len(shape) != 2:
+            raise ValueError(
+                f"Features must be (frames, dim) arrays, {path}[{config.feature_key!r}] has shape {shape}"
+            )
+        return int(shape[1])
+
+    def _info(self) -> datasets.DatasetInfo:
+        features = {
+            "video_id": datasets.Value("string"),
+            "duration": datasets.Value("float64"),
+            "sampled_frames": datasets.Value("int32"),
+            "num_frames": datasets.Value("int32"),
+            "timestamps": datasets.List(datasets.List(datasets.Value("float64"))),
+            "tsum": datasets.List(datasets.Value("string")),
+            "vsum": datasets.List(datasets.List(datasets.List(datasets.Value("float64")))),
+            "vsum_onehot": datasets.List(datasets.List(datasets.Value("uint8"))),
+            "text_summary": datasets.Value("string"),
+        }
+        if self.config.video_dir is not None:
+            features["video"] = datasets.Value("string")
+        if self.config.features_dir is not None:
+            features["frame_embeds"] = datasets.Array2D(shape=(None, self._feature_dim()), dtype="float32")
+        return datasets.DatasetInfo(
+            description=VIDEOXUM_DESCRIPTION,
+            features=datasets.Features(features),
+            homepage=VIDEOXUM_HOMEPAGE,
+            citation=VIDEOXUM_CITATION,
+        )
+
+    # ------------------------------------------------------------------ report
+
+    @property
+    def report(self) -> dict[str, dict[str, Any]]:
+        """Per split: ``num_records``, ``num_examples``, ``length_fixes`` (count per kind of
+        :data:`LENGTH_FIX_KINDS`), ``num_records_fixed``, ``max_frames_dropped``, ``num_skipped`` and
+        ``skipped`` (one ``{"video_id": ..., "missing": "video" | "features" | "video+features"}`` per skipped
+        record).
+
+        Available after :meth:`download_and_prepare`, also when the dataset came from the cache.
+        """
+        if self._report is not None:
+            return self._report
+        path = os.path.join(self._output_dir, REPORT_FILENAME)
+        if not os.path.isfile(path):
+            raise ValueError(f"No VideoXum report yet ({path} does not exist): call download_and_prepare() first")
+        with open(path, encoding="utf-8") as f:
+            self._report = json.load(f)
+        return self._report
+
+    def _download_and_prepare(self, dl_manager, verification_mode, **prepare_split_kwargs):
+        super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
+        # `_output_dir` is the temporary folder here: the report is moved into the cache with the data.
+        path = os.path.join(self._output_dir, REPORT_FILENAME)
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(self._report, f, indent=2)
+        os.replace(path + ".tmp", path)
+
+    # ------------------------------------------------------------------ validation
+
+    def _parse_record(self, record: Any, index: int, source: str) -> dict[str, Any]:
+        """Validate one raw record and return its fields; raise `ValueError` naming the id and the field."""
+        num_annotators = self.config.num_annotators
+        video_id = record.get("video_id") if isinstance(record, dict) else None
+        where = f"record {index} of {source}"
+
+        def fail(field: str, problem: str) -> None:
+            raise ValueError(f"Malformed VideoXum record video_id={video_id!r} ({where}): field {field!r} {problem}")
+
+        if not isinstance(record, dict):
+            fail("<record>", f"must be a JSON object, got {type(record).__name__}")
+        for name in _REQUIRED_FIELDS:
+            if name not in record:
+                fail(name, f"is missing (record keys: {sorted(record)})")
+        if not isinstance(video_id, str) or not video_id:
+            fail("video_id", f"must be a non-empty string, got {video_id!r}")
+
+        duration = record["duration"]
+        if not _is_number(duration) or duration <= 0:
+            fail("duration", f"must be a positive number, got {duration!r}")
+        sampled = record["sampled_frames"]
+        if isinstance(sampled, float) and sampled.is_integer():
+            sampled = int(sampled)
+        if not isinstance(sampled, int) or isinstance(sampled, bool) or sampled < 1:
+            fail("sampled_frames", f"must be a positive integer, got {sampled!r}")
+
+        timestamps = record["timestamps"]
+        if not isinstance(timestamps, list) or not timestamps:
+            fail("timestamps", f"must be a non-empty list of [start, end], got {timestamps!r}")
+        for k, pair in enumerate(timestamps):
+            if not isinstance(pair, list) or len(pair) != 2 or not all(_is_number(v) for v in pair):
+                fail("timestamps", f"entry {k} must be [start, end] numbers, got {pair!r}")
+        num_segments = len(timestamps)
+
+        tsum = record["tsum"]
+        if not isinstance(tsum, list) or not all(isinstance(s, str) for s in tsum):
+            fail("tsum", f"must be a list of strings, got {tsum!r}")
+        if len(tsum) != num_segments:
+            fail("tsum", f"has {len(tsum)} sentences but 'timestamps' has {num_segments} segments")
+
+        vsum = record["vsum"]
+        if not isinstance(vsum, list) or len(vsum) != num_segments:
+            got = len(vsum) if isinstance(vsum, list) else type(vsum).__name__
+            fail("vsum", f"must be a list of {num_segments} segments (one per timestamp), got {got}")
+        for k, segment in enumerate(vsum):
+            if not isinstance(segment, list) or len(segment) != num_annotators:
+                got = len(segment) if isinstance(segment, list) else repr(segment)
+                fail("vsum", f"segment {k} must list {num_annotators} annotator spans, got {got}")
+            for a, span in enumerate(segment):
+                if not isinstance(span, list) or len(span) != 2 or not all(_is_number(v) for v in span):
+                    fail("vsum", f"segment {k} annotator {a} must be [start, end] numbers, got {span!r}")
+
+        onehot = record["vsum_onehot"]
+        if not isinstance(onehot, list) or len(onehot) != num_annotators:
+            got = len(onehot) if isinstance(onehot, list) else type(onehot).__name__
+            fail("vsum_onehot", f"must have {num_annotators} annotator rows, got {got}")
+        lengths = []
+        for a, row in enumerate(onehot):
+            if not isinstance(row, list):
+                fail("vsum_onehot", f"row {a} must be a list of 0/1, got {type(row).__name__}")
+            lengths.append(len(row))
+        if len(set(lengths)) != 1:
+            fail("vsum_onehot", f"annotator rows have different lengths {lengths}")
+        if lengths[0] == 0:
+            fail("vsum_onehot", "rows are empty")
+        try:
+            matrix = np.array(onehot, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            fail("vsum_onehot", f"must hold only 0/1 values ({error})")
+        if matrix.ndim != 2 or not np.isin(matrix, (0.0, 1.0)).all():
+            bad = matrix[~np.isin(matrix, (0.0, 1.0))][:5].tolist() if matrix.ndim == 2 else "nested lists"
+            fail("vsum_onehot", f"must hold only 0/1 values, got {bad}")
+
+        return {
+            "video_id": video_id,
+            "duration": float(duration),
+            "sampled_frames": sampled,
+            "timestamps": [[float(v) for v in pair] for pair in timestamps],
+            "tsum": list(tsum),
+            "vsum": [[[float(v) for v in span] for span in segment] for segment in vsum],
+            "vsum_onehot": matrix.astype(np.uint8),
+        }
+
+    def _find_video(self, video_id: str, names: set[str]) -> str | None:
+        candidates = [video_id] + ([video_id[2:]] if video_id.startswith("v_") else [])
+        for stem in candidates:
+            for extension in VIDEO_EXTENSIONS:
+                if stem + extension in names:
+                    return os.path.join(self.config.video_dir, stem + extension)
+        return None
+
+    @staticmethod
+    def _list_folder(folder: str, what: str) -> set[str]:
+        if not os.path.isdir(folder):
+            raise ValueError(f"`{what}` {folder} is not a folder")
+        with os.scandir(folder) as it:
+            return {entry.name for entry in it}
+
+    # ------------------------------------------------------------------ generation
+
+    def _split_generators(self, dl_manager) -> list[datasets.SplitGenerator]:
+        config = self.config
+        splits = config.splits or tuple(VIDEOXUM_SPLIT_FILES)
+        files = {split: os.path.join(config.data_dir, VIDEOXUM_SPLIT_FILES[split]) for split in splits}
+        absent = [path for path in files.values() if not os.path.isfile(path)]
+        if absent:
+            raise ValueError(
+                f"Missing VideoXum annotation file(s): {', '.join(absent)}. `data_dir` must hold "
+                f"{', '.join(VIDEOXUM_SPLIT_FILES[s] for s in splits)}; pass `splits=` to build only some splits."
+            )
+        video_names = self._list_folder(config.video_dir, "video_dir") if config.video_dir else None
+        feature_names = self._list_folder(config.features_dir, "features_dir") if config.features_dir else None
+        feature_dim = self.info.features["frame_embeds"].shape[1] if config.features_dir else None
+
+        plans: dict[str, list[dict[str, Any]]] = {}
+        report: dict[str, dict[str, Any]] = {}
+        missing_all: list[tuple[str, str, str]] = []  # (split, video_id, what)
+        for split, path in files.items():
+            source = os.path.basename(path)
+            try:
+                with open(path, encoding="utf-8") as f:
+                    records = json.load(f)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path} is not valid JSON: {error}") from error
+            if not isinstance(records, list):
+                raise ValueError(f"{path} must hold a JSON list of records, got a {type(records).__name__}")
+
+            plan, skipped, seen = [], [], {}
+            fixes = dict.fromkeys(LENGTH_FIX_KINDS, 0)
+            num_fixed, max_dropped = 0, 0
+            for index, raw in enumerate(records):
+                item = self._parse_record(raw, index, source)
+                video_id = item["video_id"]
+                if video_id in seen:
+                    raise ValueError(
+                        f"Duplicate video_id {video_id!r} in {source}: records {seen[video_id]} and {index}"
+                    )
+                seen[video_id] = index
+
+                missing = []
+                if video_names is not None:
+                    item["video"] = self._find_video(video_id, video_names)
+                    if item["video"] is None:
+                        missing.append("video")
+                feature_frames = None
+                if feature_names is not None:
+                    if f"{video_id}.npz" in feature_names:
+                        item["features_path"] = os.path.join(config.features_dir, f"{video_id}.npz")
+                        feature_frames = self._feature_frames(item["features_path"], video_id, feature_dim)
+                    else:
+                        missing.append("features")
+                if missing:
+                    what = "+".join(missing)
+                    skipped.append({"video_id": video_id, "missing": what})
+                    missing_all.append((split, video_id, what))
+                    continue
+
+                sampled = item["sampled_frames"]
+                onehot_frames = item["vsum_onehot"].shape[1]
+                lengths = [sampled, onehot_frames] + ([feature_frames] if feature_frames is not None else [])
+                num_frames = min(lengths)
+                if onehot_frames != sampled:
+                    fixes["onehot_longer" if onehot_frames > sampled else "onehot_shorter"] += 1
+                if feature_frames is not None and feature_frames != sampled:
+                    fixes["features_longer" if feature_frames > sampled else "features_shorter"] += 1
+                if len(set(lengths)) > 1:
+                    num_fixed += 1
+                    max_dropped = max(max_dropped, max(lengths) - num_frames)
+                item["num_frames"] = num_frames
+                plan.append(item)
+
+            plans[split] = plan
+            report[split] = {
+                "annotation_file": path,
+                "num_records": len(records),
+                "num_examples": len(plan),
+                "length_fixes": fixes,
+                "num_records_fixed": num_fixed,
+                "max_frames_dropped": max_dropped,
+                "num_skipped": len(skipped),
+                "skipped": skipped,
+            }
+
+        if missing_all and not config.skip_missing:
+            raise ValueError(self._missing_message(missing_all, report))
+        for split, split_report in report.items():
+            self._log_split_report(split, split_report)
+        self._report = report
+        return [
+            datasets.SplitGenerator(name=split, gen_kwargs={"plan": plans[split], "split": split}) for split in splits
+        ]
+
+    def _feature_frames(self, path: str, video_id: str, feature_dim: int) -> int:
+        try:
+            shape, dtype = _npz_array_header(path, self.config.feature_key)
+        except Exception as error:
+            raise ValueError(
+                f"Cannot read the features of video_id={video_id!r} (field 'frame_embeds', {path}): {error}"
+            ) from error
+        if len(shape) != 2 or shape[1] != feature_dim or shape[0] < 1 or dtype.kind not in "fiu":
+            raise ValueError(
+                f"Features of video_id={video_id!r} (field 'frame_embeds', {path}) must be a non-empty numeric "
+                f"(frames, {feature_dim}) array, got shape {shape} dtype {dtype}"
+            )
+        return int(shape[0])
+
+    def _missing_message(self, missing: list[tuple[str, str, str]], report: dict[str, dict[str, Any]]) -> str:
+        config = self.config
+        per_split = ", ".join(f"{split}: {r['num_skipped']} of {r['num_records']}" for split, r in report.items())
+        listed = ", ".join(f"{video_id} ({what}, {split})" for split, video_id, what in missing[:_MAX_LISTED_IDS])
+        more = f" and {len(missing) - _MAX_LISTED_IDS} more" if len(missing) > _MAX_LISTED_IDS else ""
+        places = []
+        if config.video_dir:
+            places.append(f"videos <video_id>{'|'.join(VIDEO_EXTENSIONS)} in {config.video_dir}")
+        if config.features_dir:
+            places.append(f"features <video_id>.npz in {config.features_dir}")
+        return (
+            f"{len(missing)} VideoXum record(s) have no source file ({per_split}); looked for "
+            f"{' and '.join(places)}. Missing: {listed}{more}. "
+            "Pass skip_missing=True to skip them (they are reported)."
+        )
+
+    @staticmethod
+    def _log_split_report(split: str, report: dict[str, Any]) -> None:
+        if report["num_records_fixed"]:
+            counts = ", ".join(f"{kind}={count}" for kind, count in report["length_fixes"].items())
+            logger.warning(
+                "VideoXum split %r: made the frame counts of %d of %d records consistent by truncating to the "
+                "shortest (counts relative to sampled_frames: %s; at most %d frame(s) dropped). See "
+                "`VideoXum.report` or load_videoxum(..., output_loading_info=True).",
+                split,
+                report["num_records_fixed"],
+                report["num_records"],
+                counts,
+                report["max_frames_dropped"],
+            )
+        if report["num_skipped"]:
+            ids = ", ".join(f"{s['video_id']} ({s['missing']})" for s in report["skipped"][:_MAX_LISTED_IDS])
+            extra = report["num_skipped"] - _MAX_LISTED_IDS
+            more = f" and {extra} more" if extra > 0 else ""
+            logger.warning(
+                "VideoXum split %r: skipped %d of %d records whose source file is missing (skip_missing=True): %s%s",
+                split,
+                report["num_skipped"],
+                report["num_records"],
+                ids,
+                more,
+            )
+
+    def _generate_examples(self, plan: list[dict[str, Any]], split: str) -> Iterator[tuple[Key, dict[str, Any]]]:
+        for index, item in enumerate(plan):
+            num_frames = item["num_frames"]
+            example = {
+                "video_id": item["video_id"],
+                "duration": item["duration"],
+                "sampled_frames": item["sampled_frames"],
+                "num_frames": num_frames,
+                "timestamps": item["timestamps"],
+                "tsum": item["tsum"],
+                "vsum": item["vsum"],
+                "vsum_onehot": item["vsum_onehot"][:, :num_frames],
+                "text_summary": build_text_summary(item["tsum"]),
+            }
+            if self.config.video_dir is not None:
+                example["video"] = item["video"]
+            if self.config.features_dir is not None:
+                with np.load(item["features_path"]) as archive:
+                    example["frame_embeds"] = np.asarray(archive[self.config.feature_key][:num_frames], np.float32)
+            yield Key(0, index), example
+
+
+def load_videoxum(
+    data_dir: str | os.PathLike,
+    video_dir: str | os.PathLike | None = None,
+    features_dir: str | os.PathLike | None = None,
+    *,
+    skip_missing: bool = False,
+    splits: Sequence[str] | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    num_annotators: int = 10,
+    feature_key: str = "features",
+    download_mode: str | datasets.DownloadMode | None = None,
+    output_loading_info: bool = False,
+) -> datasets.DatasetDict | tuple[datasets.DatasetDict, dict[str, dict[str, Any]]]:
+    """Build (or load from the cache) VideoXum as a `DatasetDict` with splits ``train``, ``validation``, ``test``.
+
+    Args:
+        data_dir (`str` or `os.PathLike`):
+            Folder with the official ``train_videoxum.json``, ``val_videoxum.json``, ``test_videoxum.json``.
+        video_dir (`str` or `os.PathLike`, *optional*):
+            Folder of the source videos; adds a ``video`` column (absolute path).
+        features_dir (`str` or `os.PathLike`, *optional*):
+            Folder of cached ``<video_id>.npz`` features; adds a ``frame_embeds`` column (``T x D`` float32).
+        skip_missing (`bool`, *optional*, defaults to `False`):
+            Skip and report records whose video/feature file is missing, instead of raising a `ValueError`.
+        splits (`Sequence[str]`, *optional*):
+            Subset of ``("train", "validation", "test")``; all three by default.
+        cache_dir (`str` or `os.PathLike`, *optional*):
+            datasets cache folder (default: ``HF_DATASETS_CACHE``).
+        num_annotators (`int`, *optional*, defaults to 10):
+            Expected number of annotators per video.
+        feature_key (`str`, *optional*, defaults to ``"features"``):
+            Array name inside the ``.npz`` files.
+        download_mode (`str` or `datasets.DownloadMode`, *optional*):
+            ``"force_redownload"`` rebuilds even when the cache holds this exact dataset.
+        output_loading_info (`bool`, *optional*, defaults to `False`):
+            Also return the per-split report (length fixes and skipped records, see [`VideoXum.report`]).
+
+    Returns:
+        `datasets.DatasetDict`, or ``(DatasetDict, report)`` when `output_loading_info` is `True`.
+
+    Raises:
+        `ValueError`: Missing annotation file, malformed record (names the ``video_id`` and the field), or missing
+        video/feature files without `skip_missing`.
+    """
+    builder = VideoXum(
+        cache_dir=None if cache_dir is None else os.fspath(cache_dir),
+        data_dir=os.fspath(data_dir),
+        video_dir=None if video_dir is None else os.fspath(video_dir),
+        features_dir=None if features_dir is None else os.fspath(features_dir),
+        skip_missing=skip_missing,
+        splits=None if splits is None else tuple(splits),
+        num_annotators=num_annotators,
+        feature_key=feature_key,
+    )
+    builder.download_and_prepare(download_mode=download_mode)
+    dataset = builder.as_dataset()
+    if output_loading_info:
+        return dataset, builder.report
+    return dataset
