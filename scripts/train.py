@@ -1,0 +1,345 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
+"""Train a vsum-la model (video summary + text summary) with 🤗 Accelerate, evaluate it, export it for the Hub.
+
+The recipe defaults are the VideoXum paper's: start from BLIP (`Salesforce/blip-image-captioning-base`), frozen ViT,
+AdamW lr 2e-5 (weight decay 0.01), gradient clipping 1.0, batch size 16, 28 epochs, loss 15 * saliency BCE + 1 * text
+cross-entropy, at most 512 frames per training video, warmup then cosine decay.
+
+Launch it like any accelerate script (`accelerate config` once describes the machine: GPUs, mixed precision,
+FSDP or DeepSpeed; the script has no distributed code of its own):
+
+    # one process (CPU or one GPU), the tiny SynthXum recipe
+    accelerate launch scripts/train.py --config configs/synthxum_tiny.yaml
+    # all configured GPUs, bf16, on cached VideoXum features
+    accelerate launch --mixed_precision bf16 scripts/train.py --config configs/tt_la.yaml --features_dir feat/blip
+    # two CPU processes (`--cpu --num_processes 2` silently starts ONE process on accelerate 1.15)
+    ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 --num_machines 1 \
+        --mixed_precision no --dynamo_backend no scripts/train.py --config configs/synthxum_tiny.yaml
+
+Flags given on the command line override the values of `--config`. Resume an interrupted run with
+`--resume_from_checkpoint latest`: the same data order, optimizer, scheduler and RNG states continue where the last
+complete checkpoint stopped.
+
+Outputs in `--output_dir`: `checkpoints/checkpoint-<step>` (the last `--checkpoints_total_limit`), `best/` (the best
+model on the validation split by `--metric_for_best_model`), `eval_log.jsonl` (every evaluation), and `final/`, a
+Hub-ready folder (`save_pretrained` + remote code + README.md with the metrics) that `--push_to_hub` uploads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import time
+from dataclasses import asdict
+
+import torch
+from accelerate import Accelerator
+from accelerate.logging import get_logger
+from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+from transformers import get_cosine_schedule_with_warmup
+
+from vsum.data.collator import LengthGroupedSampler, VsumDataCollator
+from vsum.hub import export_model, push_folder_to_hub
+from vsum.training import (
+    IndexedCollator,
+    append_eval_log,
+    apply_lora,
+    atomic_save_pretrained,
+    build_model_and_processor,
+    count_parameters,
+    ensure_synthxum,
+    evaluate,
+    is_better,
+    latest_checkpoint,
+    load_checkpoint,
+    load_splits,
+    model_inputs,
+    num_update_steps,
+    parse_args,
+    save_checkpoint,
+)
+
+
+logger = get_logger(__name__)
+
+
+def get_dataloaders(accelerator, processor, data_args, train_args):
+    """Train / evaluation dataloaders and the raw datasets (the evaluation references come from them)."""
+    splits = ("train", data_args.eval_split) if train_args.do_eval else ("train",)
+    with accelerator.main_process_first():  # one process builds the datasets cache, the others read it
+        if accelerator.is_main_process:
+            ensure_synthxum(data_args)
+        dataset = load_splits(data_args, splits)
+    train_set = dataset["train"]
+    # Same order on every process for a given (seed, epoch); accelerate gives each process its own batches.
+    sampler = LengthGroupedSampler(
+        batch_size=train_args.per_device_train_batch_size, lengths=train_set["num_frames"], seed=train_args.seed
+    )
+    train_dataloader = DataLoader(
+        train_set,
+        batch_size=train_args.per_device_train_batch_size,
+        sampler=sampler,
+        collate_fn=IndexedCollator(VsumDataCollator(processor, max_frames=data_args.max_train_frames, fps=data_args.fps)),
+        num_workers=train_args.dataloader_num_workers,
+    )
+    eval_dataloader, eval_set = None, None
+    if train_args.do_eval:
+        eval_set = dataset[data_args.eval_split]
+        eval_dataloader = DataLoader(
+            eval_set,
+            batch_size=train_args.per_device_eval_batch_size,
+            shuffle=False,
+            collate_fn=IndexedCollator(VsumDataCollator(processor, max_frames=data_args.max_eval_frames, fps=data_args.fps)),
+            num_workers=train_args.dataloader_num_workers,
+        )
+    return train_dataloader, sampler, eval_dataloader, eval_set
+
+
+def resolve_trackers(report_to: str) -> list[str] | None:
+    if report_to == "none":
+        return None
+    if report_to == "auto":
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            return None
+        return ["tensorboard"]
+    return [report_to]
+
+
+def training_function(model_args, data_args, train_args) -> dict:
+    """Trains, evaluates and exports; returns the final evaluation metrics (empty without evaluation)."""
+    trackers = resolve_trackers(train_args.report_to)
+    accelerator = Accelerator(
+        gradient_accumulation_steps=train_args.gradient_accumulation_steps,
+        log_with=trackers,
+        project_config=ProjectConfiguration(project_dir=train_args.output_dir, logging_dir=os.path.join(train_args.output_dir, "logs")),
+        dataloader_config=DataLoaderConfiguration(),
+    )
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logger.info(f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False)
+    set_seed(train_args.seed)
+    if accelerator.is_main_process:
+        os.makedirs(train_args.output_dir, exist_ok=True)
+
+    model, processor = build_model_and_processor(model_args, data_args.max_train_frames)
+    model = apply_lora(model, model_args)
+    trainable, total = count_parameters(model)
+    logger.info(f"parameters: {trainable:,} trainable of {total:,}")
+
+    train_dataloader, sampler, eval_dataloader, eval_set = get_dataloaders(accelerator, processor, data_args, train_args)
+
+    no_decay = ("bias", "layer_norm", "LayerNorm", "position_embeddings", "log_bandwidth")
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for n, p in params if not any(k in n for k in no_decay)], "weight_decay": train_args.weight_decay},
+            {"params": [p for n, p in params if any(k in n for k in no_decay)], "weight_decay": 0.0},
+        ],
+        lr=train_args.learning_rate,
+        betas=(train_args.adam_beta1, train_args.adam_beta2),
+    )
+
+    model, optimizer, train_dataloader = accelerator.prepare(model, optimizer, train_dataloader)
+    if eval_dataloader is not None:
+        eval_dataloader = accelerator.prepare(eval_dataloader)
+
+    # The schedule is computed from the per-process number of batches (after `prepare` split them).
+    steps_per_epoch = num_update_steps(len(train_dataloader), train_args.gradient_accumulation_steps)
+    max_train_steps = train_args.max_train_steps or train_args.num_train_epochs * steps_per_epoch
+    num_epochs = math.ceil(max_train_steps / steps_per_epoch)
+    # A prepared scheduler steps once per process at each optimizer step, hence the factor num_processes.
+    scheduler = get_cosine_schedule_with_warmup(
+        optimizer,
+        num_warmup_steps=int(train_args.warmup_ratio * max_train_steps) * accelerator.num_processes,
+        num_training_steps=max_train_steps * accelerator.num_processes,
+    )
+    scheduler = accelerator.prepare(scheduler)
+
+    if trackers:
+        run_config = {**asdict(model_args), **asdict(data_args), **asdict(train_args)}
+        accelerator.init_trackers("vsum", config={k: v for k, v in run_config.items() if isinstance(v, (int, float, str, bool))})
+
+    completed_steps, starting_epoch, batches_to_skip = 0, 0, 0
+    best_metric, best_step = None, None
+    if train_args.resume_from_checkpoint:
+        path = train_args.resume_from_checkpoint
+        if path == "latest":
+            path = latest_checkpoint(train_args.output_dir)
+            if path is None:
+                raise ValueError(f"--resume_from_checkpoint latest: no complete checkpoint in {train_args.output_dir}/checkpoints")
+        state = load_checkpoint(accelerator, path)
+        completed_steps = state["completed_steps"]
+        starting_epoch, batches_to_skip = state["epoch"], state["batches_in_epoch"]
+        best_metric, best_step = state.get("best_metric"), state.get("best_step")
+        if batches_to_skip >= len(train_dataloader):
+            starting_epoch, batches_to_skip = starting_epoch + 1, 0
+        logger.info(f"Resumed from {path}: step {completed_steps}, epoch {starting_epoch}, skipping {batches_to_skip} batches")
+
+    logger.info(
+        f"{len(train_dataloader.dataset)} training videos, {accelerator.num_processes} process(es), "
+        f"{steps_per_epoch} steps/epoch, {max_train_steps} steps, {num_epochs} epochs"
+    )
+    progress = tqdm(
+        total=max_train_steps, initial=completed_steps, disable=not accelerator.is_local_main_process, desc="train"
+    )
+
+    def checkpoint(epoch: int, batches_in_epoch: int) -> None:
+        state = {
+            "completed_steps": completed_steps,
+            "epoch": epoch,
+            "batches_in_epoch": batches_in_epoch,
+            "best_metric": best_metric,
+            "best_step": best_step,
+        }
+        save_checkpoint(accelerator, train_args.output_dir, state, train_args.checkpoints_total_limit)
+
+    def run_evaluation(epoch: int) -> dict:
+        nonlocal best_metric, best_step
+        metrics = evaluate(model, eval_dataloader, accelerator, processor, eval_set, train_args)
+        if accelerator.is_main_process:
+            record = {"step": completed_steps, "epoch": epoch, "split": data_args.eval_split, **metrics}
+            append_eval_log(train_args.output_dir, record)
+            logger.info(f"eval step {completed_steps}: " + json.dumps({k: v for k, v in metrics.items() if k != "example_summary"}))
+        value = metrics.get(train_args.metric_for_best_model)
+        if value is None and accelerator.is_main_process:
+            raise ValueError(f"metric_for_best_model={train_args.metric_for_best_model!r} is not among {sorted(metrics)}")
+        if accelerator.is_main_process and is_better(value, best_metric, train_args.greater_is_better):
+            best_metric, best_step = value, completed_steps
+            atomic_save_pretrained(accelerator.unwrap_model(model), processor, os.path.join(train_args.output_dir, "best"))
+        accelerator.log({f"eval/{k}": v for k, v in metrics.items() if isinstance(v, (int, float))}, step=completed_steps)
+        return metrics
+
+    final_metrics: dict = {}
+    evaluated_at = None
+    start_time, start_step = time.time(), completed_steps
+    stopped_early = False
+    model.train()
+    for epoch in range(starting_epoch, num_epochs):
+        sampler.set_epoch(epoch)
+        if epoch == starting_epoch and batches_to_skip:
+            active_dataloader = accelerator.skip_first_batches(train_dataloader, batches_to_skip)
+            batches_in_epoch = batches_to_skip
+        else:
+            active_dataloader, batches_in_epoch = train_dataloader, 0
+        for batch in active_dataloader:
+            with accelerator.accumulate(model):
+                outputs = model(**model_inputs(batch))
+                accelerator.backward(outputs.loss)
+                if accelerator.sync_gradients:
+                    accelerator.clip_grad_norm_(model.parameters(), train_args.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            batches_in_epoch += 1
+            if not accelerator.sync_gradients:
+                continue
+            completed_steps += 1
+            progress.update(1)
+            rate = (completed_steps - start_step) / max(time.time() - start_time, 1e-9)
+            progress.set_postfix(loss=f"{outputs.loss.item():.4f}", steps_per_s=f"{rate:.2f}")
+            if completed_steps % train_args.logging_steps == 0:
+                accelerator.log(
+                    {
+                        "train/loss": outputs.loss.item(),
+                        "train/vsum_loss": outputs.vsum_loss.item(),
+                        "train/tsum_loss": outputs.tsum_loss.item(),
+                        "train/lr": scheduler.get_last_lr()[0],
+                        "train/epoch": epoch,
+                    },
+                    step=completed_steps,
+                )
+            if train_args.checkpointing_steps and completed_steps % train_args.checkpointing_steps == 0:
+                checkpoint(epoch, batches_in_epoch)
+            if train_args.do_eval and train_args.eval_steps and completed_steps % train_args.eval_steps == 0:
+                final_metrics, evaluated_at = run_evaluation(epoch), completed_steps
+            if train_args.stop_after_steps and completed_steps >= train_args.stop_after_steps:
+                stopped_early = True
+                break
+            if completed_steps >= max_train_steps:
+                break
+        if stopped_early:
+            checkpoint(epoch, batches_in_epoch)
+            logger.info(f"Stopped after {completed_steps} steps (--stop_after_steps); resume with --resume_from_checkpoint latest")
+            break
+        if train_args.do_eval and not train_args.eval_steps:
+            final_metrics, evaluated_at = run_evaluation(epoch), completed_steps
+        checkpoint(epoch, batches_in_epoch)
+        if completed_steps >= max_train_steps:
+            break
+    progress.close()
+
+    if not stopped_early:
+        if train_args.do_eval and evaluated_at != completed_steps:
+            final_metrics = run_evaluation(num_epochs - 1)
+        export_final(accelerator, model, processor, model_args, data_args, train_args, final_metrics)
+    accelerator.end_training()
+    return final_metrics
+
+
+def export_final(accelerator, model, processor, model_args, data_args, train_args, metrics: dict) -> None:
+    """Writes `<output_dir>/<export_dir_name>` (Hub-ready) and uploads it with `--push_to_hub`."""
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:
+        return
+    unwrapped = accelerator.unwrap_model(model)
+    if hasattr(unwrapped, "peft_config") and train_args.merge_lora:
+        unwrapped = unwrapped.merge_and_unload()  # plain VsumModel: loads without peft
+    folder = os.path.join(train_args.output_dir, train_args.export_dir_name)
+    name = train_args.hub_model_id.split("/")[-1] if train_args.hub_model_id else os.path.basename(os.path.abspath(train_args.output_dir))
+    recipe = {
+        "base model": model_args.model_name_or_path,
+        "learning rate": train_args.learning_rate,
+        "weight decay": train_args.weight_decay,
+        "batch size (per device x processes x accumulation)": f"{train_args.per_device_train_batch_size} x "
+        f"{accelerator.num_processes} x {train_args.gradient_accumulation_steps}",
+        "epochs / max steps": f"{train_args.num_train_epochs} / {train_args.max_train_steps}",
+        "schedule": f"linear warmup ({train_args.warmup_ratio:.0%}) + cosine",
+        "gradient clipping": train_args.max_grad_norm,
+        "loss weights (vsum, tsum)": f"{model_args.vsum_loss_weight}, {model_args.tsum_loss_weight}",
+        "max training frames": data_args.max_train_frames,
+        "LoRA": f"r={model_args.lora_r}, alpha={model_args.lora_alpha}, targets={model_args.lora_target_modules}"
+        + (" (merged)" if train_args.merge_lora else "")
+        if model_args.lora_r
+        else "off",
+        "mixed precision": accelerator.mixed_precision,
+        "seed": train_args.seed,
+    }
+    export_model(
+        unwrapped,
+        processor,
+        folder,
+        model_name=name,
+        metrics=metrics or None,
+        dataset_name=data_args.dataset_name,
+        eval_split=data_args.eval_split,
+        recipe=recipe,
+        repo_id=train_args.hub_model_id,
+        base_model=None if model_args.model_name_or_path == "tiny" or os.path.isdir(model_args.model_name_or_path) else model_args.model_name_or_path,
+        fps=data_args.fps,
+        generation={"num_beams": train_args.num_beams, "max_length": train_args.max_length, "min_length": train_args.min_length},
+    )
+    logger.info(f"Exported the model to {folder}")
+    if train_args.push_to_hub:
+        url = push_folder_to_hub(
+            folder,
+            train_args.hub_model_id,
+            token=train_args.hub_token,
+            private=train_args.hub_private,
+            commit_message=f"vsum-la: trained on {data_args.dataset_name}",
+        )
+        logger.info(f"Pushed to {url}")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    model_args, data_args, train_args = parse_args(argv)
+    return training_function(model_args, data_args, train_args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,515 @@
+"""Reusable pieces of `scripts/train.py`: argument dataclasses, model/data construction, checkpoints, evaluation.
+
+`scripts/train.py` keeps the training loop readable (in the style of accelerate's `examples/by_feature/*.py`); what
+it needs that is not specific to one loop lives here so that tests can call it directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+logger = logging.getLogger(__name__)
+
+TINY_MODEL_NAME = "tiny"
+CHECKPOINT_PREFIX = "checkpoint-"
+TRAINING_STATE_FILE = "training_state.json"
+EVAL_LOG_FILE = "eval_log.jsonl"
+LORA_MODULES_TO_SAVE = ("temporal_encoder", "local_attention", "saliency_head")
+# Batch keys the model's forward takes; everything else the collator returns (ids, timestamps) stays out.
+MODEL_INPUT_KEYS = ("pixel_values", "frame_embeds", "frame_mask", "vsum_labels", "input_ids", "attention_mask", "labels")
+
+
+# ---------------------------------------------------------------------------------------------------- arguments
+
+
+@dataclass
+class ModelArguments:
+    """Which model to start from and how to change it (ablations, PEFT)."""
+
+    model_name_or_path: str = field(
+        default="Salesforce/blip-image-captioning-base",
+        metadata={
+            "help": "A BLIP captioning checkpoint (weights copied by VsumModel.from_blip), a vsum checkpoint folder "
+            "(config model_type 'vsum'), or 'tiny' for a tiny random model with a SynthXum vocabulary."
+        },
+    )
+    temporal_num_layers: int | None = field(default=None, metadata={"help": "TT layers (0 = the 'Base' ablation)."})
+    local_attention_window: int | None = field(default=None, metadata={"help": "Local attention radius k (0 = off)."})
+    local_attention_type: str | None = field(default=None, metadata={"help": "'hard' (paper) or 'rbf'."})
+    vsum_loss_weight: float = field(default=15.0, metadata={"help": "Weight of the saliency BCE loss."})
+    tsum_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the text cross-entropy loss."})
+    freeze_vision: bool = field(default=True, metadata={"help": "Keep the BLIP ViT frozen (the paper's recipe)."})
+    lora_r: int = field(default=0, metadata={"help": "LoRA rank on the text decoder; 0 trains it fully."})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
+    lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
+    lora_target_modules: list[str] = field(
+        default_factory=lambda: ["query", "value"],
+        metadata={"help": "Module names that get LoRA adapters (the text decoder's attention projections)."},
+    )
+
+
+@dataclass
+class DataArguments:
+    """Where the data comes from: VideoXum-style annotations plus cached features (fast) or videos (slow)."""
+
+    data_dir: str | None = field(
+        default=None, metadata={"help": "Folder with train/val/test_videoxum.json (VideoXum or SynthXum)."}
+    )
+    features_dir: str | None = field(default=None, metadata={"help": "Cached <video_id>.npz frame features."})
+    video_dir: str | None = field(default=None, metadata={"help": "Raw videos (decoded at `fps` while training)."})
+    dataset_name: str = field(default="VideoXum", metadata={"help": "Dataset name for logs and the model card."})
+    synthxum_num_videos: int = field(
+        default=0,
+        metadata={"help": "If > 0 and `data_dir` holds no dataset, generate a SynthXum set of this many videos there."},
+    )
+    synthxum_min_duration: float = field(default=8.0, metadata={"help": "SynthXum: shortest video (s)."})
+    synthxum_max_duration: float = field(default=20.0, metadata={"help": "SynthXum: longest video (s)."})
+    synthxum_seed: int = field(default=0, metadata={"help": "SynthXum generation seed."})
+    max_train_frames: int | None = field(default=512, metadata={"help": "At most this many frames per training video."})
+    max_eval_frames: int | None = field(default=None, metadata={"help": "At most this many frames per eval video."})
+    fps: float = field(default=1.0, metadata={"help": "Frame sampling rate for raw videos."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Truncate the training split (debugging)."})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "Truncate the evaluation split (debugging)."})
+    eval_split: str = field(default="validation", metadata={"help": "Split used for evaluation and model selection."})
+    cache_dir: str | None = field(default=None, metadata={"help": "datasets cache folder."})
+
+
+@dataclass
+class VsumTrainingArguments:
+    """Optimisation, evaluation, checkpointing and export. Defaults are the VideoXum paper's recipe."""
+
+    output_dir: str = field(default="outputs/vsum", metadata={"help": "Checkpoints, logs and the exported model."})
+    seed: int = field(default=42, metadata={"help": "Seed of the model init, the data order and dropout."})
+    learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (the official code used 0.05)."})
+    adam_beta1: float = field(default=0.9)
+    adam_beta2: float = field(default=0.999)
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    per_device_train_batch_size: int = field(default=16)
+    per_device_eval_batch_size: int = field(default=16)
+    gradient_accumulation_steps: int = field(default=1)
+    num_train_epochs: int = field(default=28)
+    max_train_steps: int | None = field(default=None, metadata={"help": "Overrides num_train_epochs when set."})
+    warmup_ratio: float = field(default=0.05, metadata={"help": "Fraction of the steps with linear warmup (then cosine)."})
+    stop_after_steps: int | None = field(
+        default=None,
+        metadata={
+            "help": "Save a checkpoint and exit after this many optimizer steps in total, without changing the "
+            "schedule (for time-limited jobs: resume with --resume_from_checkpoint latest)."
+        },
+    )
+    checkpointing_steps: int | None = field(
+        default=None, metadata={"help": "Save the training state every N optimizer steps (and at every epoch end)."}
+    )
+    checkpoints_total_limit: int | None = field(default=3, metadata={"help": "Keep only the last K checkpoints."})
+    resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder."})
+    do_eval: bool = field(default=True, metadata={"help": "Evaluate on `eval_split` (never the test split)."})
+    eval_steps: int | None = field(default=None, metadata={"help": "Evaluate every N steps instead of every epoch."})
+    metric_for_best_model: str = field(default="f1_mean", metadata={"help": "Metric selecting the `best` folder."})
+    greater_is_better: bool = field(default=True)
+    text_metrics: bool = field(default=True, metadata={"help": "Generate summaries and compute BLEU/METEOR/ROUGE/CIDEr."})
+    num_beams: int = field(default=3)
+    max_length: int = field(default=128)
+    min_length: int = field(default=10)
+    logging_steps: int = field(default=10)
+    report_to: str = field(default="auto", metadata={"help": "'auto' (tensorboard if installed), 'none', or a tracker."})
+    dataloader_num_workers: int = field(default=0)
+    export_dir_name: str = field(default="final", metadata={"help": "Subfolder of output_dir with the Hub-ready model."})
+    merge_lora: bool = field(default=False, metadata={"help": "Export LoRA models merged (loads without peft)."})
+    push_to_hub: bool = field(default=False)
+    hub_model_id: str | None = field(default=None, metadata={"help": "ORG/NAME of the Hub repository."})
+    hub_private: bool = field(default=False)
+    hub_token: str | None = field(default=None)
+
+
+ARGUMENT_CLASSES = (ModelArguments, DataArguments, VsumTrainingArguments)
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArguments, VsumTrainingArguments]:
+    """Parses `--config file.yaml` (optional) and command-line flags; flags given on the command line win.
+
+    Raises:
+        `ValueError`: for a yaml key that is no argument, or inconsistent values.
+    """
+    import yaml
+    from transformers import HfArgumentParser
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    config_path = None
+    if "--config" in argv:
+        index = argv.index("--config")
+        if index + 1 >= len(argv):
+            raise ValueError("--config needs a yaml file path")
+        config_path = argv[index + 1]
+        argv = argv[:index] + argv[index + 2 :]
+    parser = HfArgumentParser(ARGUMENT_CLASSES)
+    if config_path is not None:
+        with open(config_path, encoding="utf-8") as handle:
+            values = yaml.safe_load(handle) or {}
+        if not isinstance(values, dict):
+            raise ValueError(f"{config_path} must hold a mapping of argument names to values, got {type(values).__name__}")
+        known = {f.name for cls in ARGUMENT_CLASSES for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"{config_path}: unknown argument(s) {unknown}")
+        parser.set_defaults(**values)
+    model_args, data_args, train_args = parser.parse_args_into_dataclasses(args=argv)
+    validate_args(model_args, data_args, train_args)
+    return model_args, data_args, train_args
+
+
+def validate_args(model_args: ModelArguments, data_args: DataArguments, train_args: VsumTrainingArguments) -> None:
+    """Raises `ValueError` naming the offending values."""
+    if data_args.data_dir is None:
+        raise ValueError("--data_dir is required (the folder with the *_videoxum.json files)")
+    if (data_args.features_dir is None) == (data_args.video_dir is None):
+        raise ValueError(
+            f"pass exactly one of --features_dir (cached features) or --video_dir (raw videos); got "
+            f"features_dir={data_args.features_dir!r}, video_dir={data_args.video_dir!r}"
+        )
+    if data_args.eval_split == "test":
+        raise ValueError("eval_split='test': model selection on the test split is not allowed; use 'validation'")
+    if model_args.lora_r < 0:
+        raise ValueError(f"lora_r must be >= 0, got {model_args.lora_r}")
+    if model_args.local_attention_type not in (None, "hard", "rbf"):
+        raise ValueError(f"local_attention_type must be 'hard' or 'rbf', got {model_args.local_attention_type!r}")
+    if train_args.resume_from_checkpoint not in (None, "latest") and not os.path.isdir(train_args.resume_from_checkpoint):
+        raise ValueError(f"resume_from_checkpoint={train_args.resume_from_checkpoint!r} is neither 'latest' nor a folder")
+    if train_args.push_to_hub and not train_args.hub_model_id:
+        raise ValueError("--push_to_hub needs --hub_model_id ORG/NAME")
+    for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
+        if getattr(train_args, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(train_args, name)}")
+    if not 0.0 <= train_args.warmup_ratio < 1.0:
+        raise ValueError(f"warmup_ratio must be in [0, 1), got {train_args.warmup_ratio}")
+
+
+# ---------------------------------------------------------------------------------------------------- model
+
+
+def config_overrides(model_args: ModelArguments) -> dict[str, Any]:
+    """`VsumConfig` fields set by the flags (ablations and loss weights); unset ablation flags keep the defaults."""
+    overrides: dict[str, Any] = {
+        "vsum_loss_weight": model_args.vsum_loss_weight,
+        "tsum_loss_weight": model_args.tsum_loss_weight,
+        "freeze_vision": model_args.freeze_vision,
+    }
+    for name in ("temporal_num_layers", "local_attention_window", "local_attention_type"):
+        value = getattr(model_args, name)
+        if value is not None:
+            overrides[name] = value
+    return overrides
+
+
+def _is_vsum_checkpoint(path: str) -> bool:
+    config_file = os.path.join(path, "config.json")
+    if not os.path.isfile(config_file):
+        return False
+    with open(config_file, encoding="utf-8") as handle:
+        return json.load(handle).get("model_type") == "vsum"
+
+
+def build_model_and_processor(model_args: ModelArguments, max_frames: int | None = None):
+    """Returns `(VsumModel, VsumProcessor)` for `model_args.model_name_or_path`.
+
+    - `"tiny"`: a tiny random model whose tokenizer covers the SynthXum words (`vsum.tiny`).
+    - a folder whose config has `model_type: vsum`: loaded with `from_pretrained` (ablation flags then raise,
+      since they would not match the trained weights).
+    - otherwise a BLIP captioning checkpoint: `VsumModel.from_blip`, processor = BLIP's tokenizer + `VsumVideoProcessor`.
+    """
+    from vsum import VsumModel, VsumProcessor, VsumVideoProcessor
+
+    name = model_args.model_name_or_path
+    overrides = config_overrides(model_args)
+    if name == TINY_MODEL_NAME:
+        from vsum.data import SYNTHXUM_WORDS
+        from vsum.tiny import make_tiny_processor, tiny_config
+
+        processor = make_tiny_processor(SYNTHXUM_WORDS)
+        model = VsumModel(tiny_config(processor, **overrides))
+    elif os.path.isdir(name) and _is_vsum_checkpoint(name):
+        ablations = {k: v for k, v in overrides.items() if k in ("temporal_num_layers", "local_attention_window", "local_attention_type")}
+        if ablations:
+            raise ValueError(f"{name} is a trained vsum checkpoint; ablation flags {ablations} cannot change its architecture")
+        processor = VsumProcessor.from_pretrained(name)
+        model = VsumModel.from_pretrained(name, **overrides)
+    else:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        processor = VsumProcessor(video_processor=VsumVideoProcessor(), tokenizer=tokenizer)
+        overrides.update(prompt=processor.prompt, prompt_token_ids=processor.prompt_token_ids)
+        model = VsumModel.from_blip(name, **overrides)
+    if model.config.prompt_token_ids is None:
+        model.config.prompt_token_ids = processor.prompt_token_ids
+    if max_frames is not None and max_frames > model.config.max_frames:
+        logger.info("Training videos up to %d frames; positions beyond %d are interpolated", max_frames, model.config.max_frames)
+    return model, processor
+
+
+def apply_lora(model, model_args: ModelArguments):
+    """Wraps `model` with LoRA adapters (text decoder attention) and fully trained temporal modules + saliency head."""
+    if model_args.lora_r == 0:
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    modules_to_save = [name for name in LORA_MODULES_TO_SAVE if getattr(model, name, None) is not None]
+    lora_config = LoraConfig(
+        r=model_args.lora_r,
+        lora_alpha=model_args.lora_alpha,
+        lora_dropout=model_args.lora_dropout,
+        target_modules=list(model_args.lora_target_modules),
+        modules_to_save=modules_to_save,
+    )
+    return get_peft_model(model, lora_config)
+
+
+def core_model(model):
+    """The `VsumModel` inside an unwrapped model (itself, or the base model of a `PeftModel`, LoRA layers included)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+def count_parameters(model) -> tuple[int, int]:
+    """`(trainable, total)` parameter counts."""
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, sum(p.numel() for p in model.parameters())
+
+
+# ---------------------------------------------------------------------------------------------------- data
+
+
+def ensure_synthxum(data_args: DataArguments) -> None:
+    """Generates a SynthXum set into `data_dir` (videos in `data_dir/videos`) when asked for and missing."""
+    annotation = Path(data_args.data_dir) / "train_videoxum.json"
+    if annotation.exists() or data_args.synthxum_num_videos <= 0:
+        return
+    from vsum.data import make_synthxum
+
+    logger.info("Generating SynthXum (%d videos) in %s", data_args.synthxum_num_videos, data_args.data_dir)
+    make_synthxum(
+        data_args.data_dir,
+        num_videos=data_args.synthxum_num_videos,
+        seed=data_args.synthxum_seed,
+        min_duration=data_args.synthxum_min_duration,
+        max_duration=data_args.synthxum_max_duration,
+    )
+
+
+def load_splits(data_args: DataArguments, splits: tuple[str, ...]):
+    """VideoXum-layout `DatasetDict` restricted to `splits`, with an `example_index` column (for references)."""
+    from vsum.data import load_videoxum
+
+    dataset = load_videoxum(
+        data_args.data_dir,
+        video_dir=data_args.video_dir,
+        features_dir=data_args.features_dir,
+        splits=splits,
+        cache_dir=data_args.cache_dir,
+    )
+    limits = {"train": data_args.max_train_samples, data_args.eval_split: data_args.max_eval_samples}
+    for split in splits:
+        if len(dataset[split]) == 0:
+            raise ValueError(f"split {split!r} of {data_args.data_dir} is empty")
+        limit = limits.get(split)
+        if limit is not None:
+            dataset[split] = dataset[split].select(range(min(limit, len(dataset[split]))))
+        dataset[split] = dataset[split].add_column("example_index", list(range(len(dataset[split]))))
+    return dataset
+
+
+class IndexedCollator:
+    """Calls the vsum collator on the rows and adds `example_index` (a tensor, so it can be gathered across processes)."""
+
+    def __init__(self, collator):
+        self.collator = collator
+
+    def __call__(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        indices = [row["example_index"] for row in rows]
+        batch = dict(self.collator([{k: v for k, v in row.items() if k != "example_index"} for row in rows]))
+        batch["example_index"] = torch.tensor(indices, dtype=torch.long)
+        return batch
+
+
+def model_inputs(batch: dict[str, Any]) -> dict[str, Any]:
+    """The entries of a collated batch that `VsumModel.forward` takes."""
+    return {key: batch[key] for key in MODEL_INPUT_KEYS if key in batch}
+
+
+# ---------------------------------------------------------------------------------------------------- checkpoints
+
+
+def checkpoint_dirs(output_dir: str | os.PathLike) -> list[Path]:
+    """Complete checkpoints (`checkpoint-<step>` holding a training state file), oldest first."""
+    root = Path(output_dir) / "checkpoints"
+    if not root.is_dir():
+        return []
+    found = [
+        path
+        for path in root.iterdir()
+        if path.is_dir() and path.name.startswith(CHECKPOINT_PREFIX) and (path / TRAINING_STATE_FILE).is_file()
+    ]
+    return sorted(found, key=lambda path: int(path.name[len(CHECKPOINT_PREFIX) :]))
+
+
+def latest_checkpoint(output_dir: str | os.PathLike) -> Path | None:
+    dirs = checkpoint_dirs(output_dir)
+    return dirs[-1] if dirs else None
+
+
+def save_checkpoint(accelerator, output_dir: str | os.PathLike, state: dict[str, Any], total_limit: int | None) -> Path:
+    """`accelerator.save_state` into a temporary folder, then renamed to `checkpoints/checkpoint-<step>`.
+
+    The training state (`state`: step, epoch, batches consumed, best metric) is written last, and only complete folders
+    count as checkpoints, so an interruption never leaves a half-written checkpoint as the latest. Then the oldest
+    checkpoints beyond `total_limit` are deleted.
+    """
+    root = Path(output_dir) / "checkpoints"
+    final = root / f"{CHECKPOINT_PREFIX}{state['completed_steps']}"
+    tmp = root / f".tmp-{final.name}"
+    if accelerator.is_main_process:
+        root.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    accelerator.wait_for_everyone()
+    accelerator.save_state(str(tmp))
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        unwrapped = accelerator.unwrap_model(accelerator._models[0])
+        if hasattr(unwrapped, "peft_config"):  # the adapters on their own, loadable with PeftModel.from_pretrained
+            unwrapped.save_pretrained(str(tmp / "adapter"))
+        with open(tmp / TRAINING_STATE_FILE, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=2)
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        if total_limit is not None and total_limit > 0:
+            for old in checkpoint_dirs(output_dir)[:-total_limit]:
+                shutil.rmtree(old)
+    accelerator.wait_for_everyone()
+    return final
+
+
+def load_checkpoint(accelerator, path: str | os.PathLike) -> dict[str, Any]:
+    """Restores model, optimizer, scheduler and RNG states from `path`; returns its training state."""
+    path = Path(path)
+    state_file = path / TRAINING_STATE_FILE
+    if not state_file.is_file():
+        raise ValueError(f"{path} is not a complete checkpoint (no {TRAINING_STATE_FILE})")
+    accelerator.load_state(str(path))
+    with open(state_file, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def is_better(value: float, best: float | None, greater_is_better: bool) -> bool:
+    if best is None:
+        return True
+    return value > best if greater_is_better else value < best
+
+
+def atomic_save_pretrained(model, processor, folder: str | os.PathLike) -> None:
+    """`save_pretrained` of model and processor into `folder` through a temporary folder renamed at the end."""
+    folder = Path(folder)
+    tmp = folder.with_name(f".tmp-{folder.name}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    model.save_pretrained(str(tmp))
+    processor.save_pretrained(str(tmp))
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.replace(tmp, folder)
+
+
+# ---------------------------------------------------------------------------------------------------- evaluation
+
+
+@torch.no_grad()
+def evaluate(model, dataloader, accelerator, processor, dataset, train_args: VsumTrainingArguments) -> dict[str, float]:
+    """Validation loss, V2V saliency metrics and (with `text_metrics`) V2T metrics of generated summaries.
+
+    Every tensor is padded across processes and gathered with `gather_for_metrics`, so each video counts once.
+    """
+    from vsum.metrics.video import compute_v2v
+
+    model.eval()
+    core = core_model(accelerator.unwrap_model(model))
+    pad_id = core.config.text_config.pad_token_id
+    losses, vsum_losses, tsum_losses = [], [], []
+    scores, references, generated, indices = [], [], [], []
+    for batch in dataloader:
+        outputs = model(**model_inputs(batch))
+        count = batch["frame_mask"].shape[0]
+        for store, value in ((losses, outputs.loss), (vsum_losses, outputs.vsum_loss), (tsum_losses, outputs.tsum_loss)):
+            store.append(accelerator.gather_for_metrics(value.detach().float().repeat(count)))
+        logits = accelerator.pad_across_processes(outputs.saliency_logits.float(), dim=1, pad_index=0)
+        mask = accelerator.pad_across_processes(batch["frame_mask"].long(), dim=1, pad_index=0)
+        labels = accelerator.pad_across_processes(batch["vsum_labels"].float(), dim=1, pad_index=-100)
+        labels = accelerator.pad_across_processes(labels, dim=2, pad_index=-100)
+        logits, mask, labels, index = accelerator.gather_for_metrics((logits, mask, labels, batch["example_index"]))
+        for row in range(logits.shape[0]):
+            valid = mask[row].bool()
+            scores.append(torch.sigmoid(logits[row][valid]).cpu().numpy())
+            row_labels = labels[row][:, valid]
+            references.append(row_labels[(row_labels >= 0).all(dim=1)].cpu().numpy().astype(np.int64))
+        indices.extend(index.tolist())
+        if train_args.text_metrics:
+            video_inputs = {k: batch[k] for k in ("pixel_values", "frame_embeds", "frame_mask") if k in batch}
+            sequences = core.generate(
+                **video_inputs,
+                num_beams=train_args.num_beams,
+                max_length=train_args.max_length,
+                min_length=train_args.min_length,
+            )
+            sequences = accelerator.pad_across_processes(sequences, dim=1, pad_index=pad_id)
+            generated.extend(processor.batch_decode(accelerator.gather_for_metrics(sequences)))
+
+    metrics = {
+        "loss": torch.cat(losses).mean().item(),
+        "vsum_loss": torch.cat(vsum_losses).mean().item(),
+        "tsum_loss": torch.cat(tsum_losses).mean().item(),
+        "num_videos": len(scores),
+    }
+    metrics.update(compute_v2v(scores, references, summary_ratio=core.config.summary_ratio))
+    if train_args.text_metrics and accelerator.is_main_process:
+        from vsum.metrics.text import compute_v2t
+
+        texts = [dataset[i]["text_summary"] for i in indices]
+        metrics.update(compute_v2t(generated, texts))
+        metrics["example_summary"] = generated[0] if generated else ""
+    model.train()
+    return metrics
+
+
+def append_eval_log(output_dir: str | os.PathLike, record: dict[str, Any]) -> None:
+    with open(Path(output_dir) / EVAL_LOG_FILE, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+def num_update_steps(num_batches: int, gradient_accumulation_steps: int) -> int:
+    return math.ceil(num_batches / gradient_accumulation_steps)
+
+
+__all__ = [
+    "DataArguments",
+    "IndexedCollator",
+    "ModelArguments",
+    "VsumTrainingArguments",
+    "apply_lora",
+    "build_model_and_processor",
+    "evaluate",
+    "latest_checkpoint",
+    "load_checkpoint",
+    "parse_args",
+    "save_checkpoint",
+]
