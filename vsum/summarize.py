@@ -1,0 +1,159 @@
+"""`vsum summarize`: summaries of many videos, resumable, one failure never stopping the rest.
+
+For each video `<name>` it writes into the output folder `<name>.summary.json`, `<name>.highlights.mp4` and
+`<name>.saliency.png` (media skipped with `json_only`). Every file is written under a temporary name and renamed;
+the JSON is written last, so its presence marks a finished video and reruns skip it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v")
+DEMO_CHECKPOINT = Path(__file__).parent / "demo" / "checkpoint"
+DEMO_VIDEO = Path(__file__).parent / "demo" / "synthxum_sample.mp4"
+MODEL_ENV = "VSUM_MODEL"
+
+
+@dataclass
+class BatchReport:
+    done: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_videos(inputs: list[str | os.PathLike]) -> list[Path]:
+    """Files as given; folders expanded to the video files they hold (sorted). Raises `ValueError` for a missing
+    input or a folder without videos."""
+    videos = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+            if not found:
+                raise ValueError(f"{path}: folder holds no video files ({', '.join(VIDEO_EXTENSIONS)})")
+            videos.extend(found)
+        else:
+            videos.append(path)  # a missing or broken file is reported per video, without stopping the others
+    if not videos:
+        raise ValueError("no videos given")
+    return videos
+
+
+def output_paths(video: Path, out_dir: Path) -> dict[str, Path]:
+    return {
+        "json": out_dir / f"{video.stem}.summary.json",
+        "highlights": out_dir / f"{video.stem}.highlights.mp4",
+        "plot": out_dir / f"{video.stem}.saliency.png",
+    }
+
+
+def resolve_model_path(model: str | None) -> str:
+    """`--model`, else `$VSUM_MODEL`, else the demo checkpoint shipped with the package (synthetic shapes only)."""
+    model = model or os.environ.get(MODEL_ENV) or str(DEMO_CHECKPOINT)
+    if os.path.isdir(model):
+        if not os.path.exists(os.path.join(model, "config.json")):
+            raise ValueError(f"{model}: not a model folder (no config.json)")
+        if not any(name.endswith((".safetensors", ".safetensors.index.json")) for name in os.listdir(model)):
+            raise ValueError(f"{model}: model folder without weights (no *.safetensors file)")
+    return model
+
+
+def load_model(model: str | None = None, device: str = "auto"):
+    """`(model, processor, name)` from a folder or Hub id (remote code trusted: vsum checkpoints ship their code)."""
+    import torch
+    from transformers import AutoModel, AutoProcessor
+
+    name = resolve_model_path(model)
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"--device must be auto, cpu or cuda, got {device!r}")
+    try:
+        loaded = AutoModel.from_pretrained(name, trust_remote_code=True).eval().to(device)
+        processor = AutoProcessor.from_pretrained(name, trust_remote_code=True)
+    except OSError as error:
+        raise ValueError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from None
+    return loaded, processor, name
+
+
+def check_writable(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".vsum-write-test-"):
+            pass
+    except OSError as error:
+        raise ValueError(f"{out_dir}: output folder is not writable ({error.strerror or error})") from None
+
+
+def summarize_many(
+    videos: list[Path],
+    model,
+    processor,
+    out_dir: Path,
+    model_name: str = "",
+    ratio: float | None = None,
+    fps: float | None = None,
+    num_beams: int = 3,
+    json_only: bool = False,
+    progress: bool = True,
+    log=print,
+) -> BatchReport:
+    from tqdm.auto import tqdm
+
+    from .inference import summarize_video
+    from .video import plot_saliency, write_highlights
+
+    report = BatchReport()
+    for video in videos:
+        paths = output_paths(video, out_dir)
+        if paths["json"].exists() and (json_only or (paths["highlights"].exists() and paths["plot"].exists())):
+            report.skipped.append(str(video))
+            log(f"{video}: already summarized ({paths['json']}), skipped")
+            continue
+        bar = tqdm(total=None, unit="frame", desc=video.name, disable=not progress, leave=False)
+
+        def on_progress(done, total, bar=bar):
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            started = time.perf_counter()
+            summary = summarize_video(
+                video, model, processor, ratio=ratio, fps=fps, generate_kwargs={"num_beams": num_beams}, progress=on_progress
+            )
+            summary["model"] = model_name
+            if not json_only:
+                media_start = time.perf_counter()
+                summary["highlights_duration"] = write_highlights(video, summary["segments"], paths["highlights"])
+                plot_saliency(summary, paths["plot"])
+                summary["timings"]["media_s"] = time.perf_counter() - media_start
+            summary["timings"]["wall_s"] = time.perf_counter() - started
+            _write_json(summary, paths["json"])
+        except (ValueError, RuntimeError, OSError) as error:
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if not message.startswith(str(video)):
+                message = f"{video}: {message}"
+            report.failed[str(video)] = message
+            print(f"vsum: error: {message}", file=sys.stderr)
+            continue
+        finally:
+            bar.close()
+        report.done.append(str(video))
+        segments = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
+        log(f"{video}: {summary['text']}\n  segments: {segments}\n  -> {paths['json']}")
+    return report
+
+
+def _write_json(payload: dict, path: Path) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
