@@ -30,3 +30,8 @@ __all__ = [
     "onehot_to_numpy",
     "spans_to_onehot",
 ]
+
+# Batching (VsumDataCollator, LengthGroupedSampler): vsum/data/collator.py.
+from .collator import LengthGroupedSampler, VsumDataCollator, padding_fraction  # noqa: E402
+
+__all__ += ["LengthGroupedSampler", "VsumDataCollator", "padding_fraction"]
