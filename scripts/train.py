@@ -27,6 +27,7 @@ Hub-ready folder (`save_pretrained` + remote code + README.md with the metrics) 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -97,7 +98,7 @@ def get_dataloaders(accelerator, processor, data_args, train_args):
             collate_fn=IndexedCollator(VsumDataCollator(processor, max_frames=data_args.max_eval_frames, fps=data_args.fps)),
             num_workers=train_args.dataloader_num_workers,
         )
-    return train_dataloader, sampler, eval_dataloader, eval_set
+    return train_dataloader, eval_dataloader, eval_set
 
 
 def resolve_trackers(report_to: str) -> list[str] | None:
@@ -132,7 +133,7 @@ def training_function(model_args, data_args, train_args) -> dict:
     trainable, total = count_parameters(model)
     logger.info(f"parameters: {trainable:,} trainable of {total:,}")
 
-    train_dataloader, sampler, eval_dataloader, eval_set = get_dataloaders(accelerator, processor, data_args, train_args)
+    train_dataloader, eval_dataloader, eval_set = get_dataloaders(accelerator, processor, data_args, train_args)
 
     no_decay = ("bias", "layer_norm", "LayerNorm", "position_embeddings", "log_bandwidth")
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
@@ -221,7 +222,9 @@ def training_function(model_args, data_args, train_args) -> dict:
     stopped_early = False
     model.train()
     for epoch in range(starting_epoch, num_epochs):
-        sampler.set_epoch(epoch)
+        # Sets the prepared loader's epoch counter (which it would otherwise advance by itself, per `iter()`) and
+        # the sampler's: the data order depends on (seed, epoch) only, also after `skip_first_batches`.
+        train_dataloader.set_epoch(epoch)
         if epoch == starting_epoch and batches_to_skip:
             active_dataloader = accelerator.skip_first_batches(train_dataloader, batches_to_skip)
             batches_in_epoch = batches_to_skip
@@ -273,6 +276,8 @@ def training_function(model_args, data_args, train_args) -> dict:
         if completed_steps >= max_train_steps:
             break
     progress.close()
+    # Per-process fingerprint of the weights: equal on every rank when the processes stayed in sync.
+    logger.info(f"final parameter checksum: {parameter_checksum(accelerator.unwrap_model(model))}", main_process_only=False)
 
     if not stopped_early:
         if train_args.do_eval and evaluated_at != completed_steps:
@@ -280,6 +285,15 @@ def training_function(model_args, data_args, train_args) -> dict:
         export_final(accelerator, model, processor, model_args, data_args, train_args, final_metrics)
     accelerator.end_training()
     return final_metrics
+
+
+def parameter_checksum(model) -> str:
+    """SHA-256 of all parameters (name order), for comparing processes."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().float().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def export_final(accelerator, model, processor, model_args, data_args, train_args, metrics: dict) -> None:
