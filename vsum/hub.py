@@ -161,11 +161,16 @@ def export_model(
     template_path: str | os.PathLike | None = None,
 ) -> Path:
     """Writes a Hub-ready folder: `save_pretrained` of `model` (a `VsumModel`, or a `PeftModel`: then only the
-    adapters) and `processor` (the remote-code files come with the auto_map registration) plus `README.md`."""
+    adapters) and `processor` (the remote-code files come with the auto_map registration) plus `README.md`; full
+    models also get the `video-summarization` pipeline, `handler.py` and `requirements.txt` (Inference Endpoints)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(folder))
     processor.save_pretrained(str(folder))
+    if not hasattr(model, "get_base_model"):  # a full model (not bare adapters): make it servable
+        from .pipeline import add_serving_files
+
+        add_serving_files(folder)
     config = model.get_base_model().config if hasattr(model, "get_base_model") else model.config
     card = render_model_card(
         config,
