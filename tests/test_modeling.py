@@ -312,3 +312,11 @@ def test_save_and_reload_identical(tmp_path, tiny_model):
     frames = torch.randn(1, 5, 32)
     torch.testing.assert_close(tiny_model(frame_embeds=frames).saliency_logits, reloaded(frame_embeds=frames).saliency_logits)
     assert (tmp_path / "model.safetensors").exists()
+
+
+def test_tiny_random_vit_separates_frames(tiny_model):
+    """A random tiny ViT must give different embeddings to different frames (else no saliency cue survives)."""
+    dark = torch.full((1, 1, 3, 32, 32), -1.5)
+    bright = torch.full((1, 1, 3, 32, 32), 1.5)
+    embeds = tiny_model.encode_frames(torch.cat([dark, bright], dim=1))
+    assert (embeds[0, 0] - embeds[0, 1]).norm() > 0.1 * embeds[0, 0].norm()

@@ -75,6 +75,9 @@ def tiny_config(processor=None, hidden_size: int = 32, image_size: int = 32, voc
         num_attention_heads=4,
         image_size=image_size,
         patch_size=16,
+        # BlipVisionConfig's default initializer_range is 1e-10 (fine for loading trained weights); a randomly
+        # initialised ViT with it maps every frame to the same [CLS] embedding, so nothing could be learned.
+        initializer_range=0.02,
     )
     text_config = dict(
         vocab_size=vocab_size,
