@@ -1,0 +1,87 @@
+# Copyright 2025 The vsum-la Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""VSUM V2V: video-summary metrics (F1, Kendall's tau, Spearman's rho) of the official VideoXum protocol."""
+
+import datasets
+
+import evaluate
+
+from vsum.metrics.video import DEFAULT_SUMMARY_RATIO, compute_v2v
+
+
+_CITATION = """\
+@article{lin2023videoxum,
+    author = {Lin, Jingyang and Hua, Hang and Chen, Ming and Li, Yikang and Hsiao, Jenhao and Ho, Chiuman and Luo, Jiebo},
+    title = {VideoXum: Cross-modal Visual and Textural Summarization of Videos},
+    journal = {IEEE Transactions on Multimedia},
+    year = {2023},
+    eprint = {2303.12060},
+    archivePrefix = {arXiv},
+}
+"""
+
+_DESCRIPTION = """\
+Video-to-video (V2V) summarization metrics of the VideoXum benchmark, computed exactly as the official VideoXum
+evaluation code does. A binary video summary is selected from the predicted per-frame scores: the scores are sorted in
+descending order and every frame whose score is >= the score at index floor(0.15 * T) is kept (floor(0.15 * T) + 1
+frames, plus ties). Its F1 against the binary summary of each annotator is averaged (f1_mean, the "F1" of the VideoXum
+paper) or maximised (f1_max) over the annotators of a video, then averaged over videos. Kendall's tau-b and Spearman's
+rho compare the predicted scores with the per-frame mean of the annotators' labels; an undefined coefficient (e.g.
+constant scores) counts as 0.
+"""
+
+_KWARGS_DESCRIPTION = """
+Computes the VideoXum V2V metrics of predicted per-frame scores against the annotators' binary summaries.
+Args:
+    predictions (`list` of `list[float]`): predicted per-frame scores (e.g. sigmoid probabilities) of the T valid
+        frames of each video; videos may have different lengths.
+    references (`list` of `list[list[int]]`): for each video, the annotators x frames matrix of binary (0/1) summaries
+        (10 annotators in VideoXum), with the same T frames as the prediction.
+    summary_ratio (`float`, *optional*, defaults to 0.15): summary length ratio, in (0, 1].
+Returns:
+    f1_mean (`float`): mean over annotators of the summary F1, averaged over videos, in percent (the paper's "F1").
+    f1_max (`float`): max over annotators of the summary F1, averaged over videos, in percent.
+    kendall (`float`): Kendall's tau-b, averaged over videos (plain coefficient, e.g. 0.196).
+    spearman (`float`): Spearman's rho, averaged over videos (plain coefficient).
+Examples:
+
+    >>> metric = evaluate.load("metrics/vsum_v2v")
+    >>> predictions = [[0.9, 0.1, 0.2, 0.3]]
+    >>> references = [[[1, 0, 0, 0], [1, 1, 0, 0]]]
+    >>> results = metric.compute(predictions=predictions, references=references)
+    >>> print({key: round(value, 4) for key, value in results.items()})
+    {'f1_mean': 83.3333, 'f1_max': 100.0, 'kendall': 0.1826, 'spearman': 0.3162}
+"""
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class VsumV2v(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features(
+                {
+                    # float64 keeps the exact order (and ties) of the scores; labels are checked to be 0/1 later.
+                    "predictions": datasets.Sequence(datasets.Value("float64")),
+                    "references": datasets.Sequence(datasets.Sequence(datasets.Value("float32"))),
+                }
+            ),
+            codebase_urls=["https://github.com/jylins/videoxum"],
+            reference_urls=["https://arxiv.org/abs/2303.12060"],
+        )
+
+    def _compute(self, predictions, references, summary_ratio=DEFAULT_SUMMARY_RATIO):
+        return compute_v2v(predictions, references, summary_ratio=summary_ratio)

@@ -1,0 +1,333 @@
+# Copyright 2025 The vsum-la Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the "License");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+"""VT-CLIPScore: CLIP consistency between the video summary and the text summary (VideoXum).
+
+For each video, the top `max(1, int(0.15 * T))` frames by predicted saliency score are taken as the video summary;
+their L2-normalised CLIP image embeddings are averaged and the mean is L2-normalised again; the score is the cosine
+with the L2-normalised CLIP text embedding of the generated text summary, times 100, averaged over videos. Unlike the
+CLIP-S of Hessel et al. (2021), there is no `w = 2.5` rescaling and no clipping at 0.
+
+The official VideoXum evaluation uses OpenAI's CLIP ViT-B/16; here any `transformers.CLIPModel` works and the default
+is the Hub checkpoint "openai/clip-vit-base-patch16".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from .video import DEFAULT_SUMMARY_RATIO, _check_ratio, _check_scores
+
+
+DEFAULT_CLIP_MODEL = "openai/clip-vit-base-patch16"
+"""Hub id of the default CLIP model (the ViT-B/16 CLIP of the official VideoXum evaluation)."""
+
+
+def num_clip_frames(num_frames: int, ratio: float = DEFAULT_SUMMARY_RATIO) -> int:
+    """Number of summary frames used by VT-CLIPScore: `max(1, int(ratio * num_frames))`.
+
+    Note that this is one frame less than the F1 summary of `vsum.metrics.video.select_summary`
+    (`int(ratio * T) + 1` frames plus ties): both follow the official VideoXum code.
+    """
+    return max(1, int(num_frames * _check_ratio(ratio)))
+
+
+def select_clip_frames(scores: Any, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.ndarray:
+    """Indices of the VT-CLIPScore summary frames: the top `max(1, int(ratio * T))` frames by score.
+
+    Frames are sorted by descending score with a stable sort, so among tied scores the earlier frame wins (the official
+    code breaks ties arbitrarily).
+
+    Args:
+        scores (`array-like` of shape `(T,)`): predicted per-frame saliency scores.
+        ratio (`float`, *optional*, defaults to 0.15): summary length ratio, in `(0, 1]`.
+
+    Returns:
+        `np.ndarray` of `int64` indices, ordered by descending score.
+    """
+    scores = _check_scores(scores)
+    return np.argsort(-scores, kind="stable")[: num_clip_frames(scores.shape[0], ratio)]
+
+
+def clipscore_from_embeddings(frame_embeddings: torch.Tensor, text_embedding: torch.Tensor) -> float:
+    """VT-CLIPScore of one video from the CLIP embeddings of its summary frames and of its text summary.
+
+    Args:
+        frame_embeddings (`torch.Tensor` of shape `(K, D)`): CLIP image embeddings of the `K` summary frames.
+        text_embedding (`torch.Tensor` of shape `(D,)`): CLIP text embedding of the generated summary.
+
+    Returns:
+        `float`: `100 * cos(normalize(mean(normalize(frame_embeddings))), normalize(text_embedding))`.
+    """
+    frames = torch.nn.functional.normalize(frame_embeddings.double(), dim=-1)
+    video = torch.nn.functional.normalize(frames.mean(dim=0), dim=-1)
+    text = torch.nn.functional.normalize(text_embedding.double(), dim=-1)
+    return 100.0 * float(video @ text)
+
+
+def load_clip(name_or_path: str = DEFAULT_CLIP_MODEL, device: str | torch.device | None = None) -> tuple[Any, Any]:
+    """Loads a `CLIPModel` (in eval mode) and its processor (`AutoProcessor`) from the Hub or a local folder.
+
+    Args:
+        name_or_path (`str`, *optional*, defaults to "openai/clip-vit-base-patch16"): Hub id or local path.
+        device (`str` or `torch.device`, *optional*): defaults to CUDA when available, else CPU.
+
+    Returns:
+        `tuple`: `(model, processor)`.
+    """
+    from transformers import AutoProcessor, CLIPModel
+
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = CLIPModel.from_pretrained(name_or_path).to(device).eval()
+    processor = AutoProcessor.from_pretrained(name_or_path)
+    return model, processor
+
+
+def _pooled(output: Any) -> torch.Tensor:
+    """Projected embeddings from `get_image_features` / `get_text_features`.
+
+    transformers 4.x returns a tensor; transformers 5 returns a `BaseModelOutputWithPooling` whose `pooler_output`
+    holds the projected embeddings.
+    """
+    if isinstance(output, torch.Tensor):
+        return output
+    pooled = getattr(output, "pooler_output", None)
+    if pooled is None:
+        raise TypeError(f"Expected a tensor or an output with `pooler_output` from CLIP, got {type(output).__name__}.")
+    return pooled
+
+
+def _resolve_processors(model: Any, processor: Any, tokenizer: Any, image_processor: Any) -> tuple[Any, Any]:
+    if tokenizer is None:
+        tokenizer = getattr(processor, "tokenizer", None)
+    if image_processor is None:
+        image_processor = getattr(processor, "image_processor", None)
+    if tokenizer is None and processor is None and getattr(model, "name_or_path", ""):
+        from transformers import AutoProcessor
+
+        try:
+            processor = AutoProcessor.from_pretrained(model.name_or_path)
+        except (OSError, ValueError) as error:
+            raise ValueError(
+                f"No `processor`/`tokenizer` was given and none could be loaded from the model's name_or_path "
+                f"{model.name_or_path!r}: pass `processor=` (a CLIPProcessor) or `tokenizer=`."
+            ) from error
+        tokenizer = getattr(processor, "tokenizer", None)
+        image_processor = image_processor or getattr(processor, "image_processor", None)
+    if tokenizer is None:
+        raise ValueError(
+            "A tokenizer is needed for the text summaries: pass `processor=` (a CLIPProcessor) or `tokenizer=`."
+        )
+    return tokenizer, image_processor
+
+
+def _as_frames(frames: Any, index: int) -> torch.Tensor:
+    if isinstance(frames, torch.Tensor):
+        return frames
+    array = np.asarray(frames)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)):
+        raise ValueError(f"video {index}: frames must be a numeric array or tensor, got dtype {array.dtype}.")
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+@torch.inference_mode()
+def _text_embeddings(
+    model: Any, tokenizer: Any, texts: list[str], batch_size: int, device: torch.device
+) -> torch.Tensor:
+    max_length = model.config.text_config.max_position_embeddings
+    outputs = []
+    for start in range(0, len(texts), batch_size):
+        encoded = tokenizer(
+            texts[start : start + batch_size],
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )
+        output = model.get_text_features(
+            input_ids=encoded["input_ids"].to(device), attention_mask=encoded["attention_mask"].to(device)
+        )
+        outputs.append(_pooled(output).float().cpu())
+    return torch.cat(outputs)
+
+
+def _check_frames(frames: torch.Tensor, model: Any, image_processor: Any, index: int) -> str:
+    """Checks the frames of one video and tells how to encode them: "features", "pixels" or "raw"."""
+    projection_dim = model.config.projection_dim
+    num_channels = model.config.vision_config.num_channels
+    if frames.ndim == 2:  # precomputed CLIP image features
+        if frames.shape[1] != projection_dim or not frames.is_floating_point():
+            raise ValueError(
+                f"video {index}: 2-D frames are read as floating-point CLIP image features of shape "
+                f"(T, {projection_dim}) for this model, got shape {tuple(frames.shape)} and dtype {frames.dtype}."
+            )
+        return "features"
+    if frames.ndim != 4:
+        raise ValueError(
+            f"video {index}: frames must be CLIP features (T, D), preprocessed pixel values (T, C, H, W) or raw "
+            f"uint8 frames (T, H, W, 3), got shape {tuple(frames.shape)}."
+        )
+    if frames.dtype == torch.uint8:
+        if image_processor is None:
+            raise ValueError(
+                f"video {index}: raw uint8 frames need an image processor: pass `processor=` (a CLIPProcessor) "
+                "or `image_processor=`, or pass preprocessed pixel values or CLIP features."
+            )
+        return "raw"
+    if frames.is_floating_point() and frames.shape[1] == num_channels:
+        return "pixels"
+    raise ValueError(
+        f"video {index}: 4-D frames must be raw uint8 frames (T, H, W, 3) or floating-point pixel values "
+        f"(T, {num_channels}, H, W) already preprocessed for CLIP, got dtype {frames.dtype} and shape "
+        f"{tuple(frames.shape)}."
+    )
+
+
+@torch.inference_mode()
+def _frame_embeddings(
+    model: Any, image_processor: Any, frames: torch.Tensor, kind: str, batch_size: int, device: torch.device
+) -> torch.Tensor:
+    """CLIP image embeddings of the (already selected) frames of one video, encoded in chunks of `batch_size`."""
+    if kind == "features":
+        return frames.float().cpu()
+    outputs = []
+    for start in range(0, frames.shape[0], batch_size):
+        chunk = frames[start : start + batch_size]
+        if kind == "raw":  # CLIP preprocessing (resize, crop, normalize)
+            chunk = image_processor(images=list(chunk.cpu().numpy()), return_tensors="pt")["pixel_values"]
+        output = model.get_image_features(pixel_values=chunk.to(device=device, dtype=model.dtype))
+        outputs.append(_pooled(output).float().cpu())
+    return torch.cat(outputs)
+
+
+def vt_clipscore_per_video(
+    predictions: Sequence[str],
+    frames: Sequence[Any],
+    scores: Sequence[Any],
+    model: str | Any = DEFAULT_CLIP_MODEL,
+    processor: Any = None,
+    tokenizer: Any = None,
+    image_processor: Any = None,
+    summary_ratio: float = DEFAULT_SUMMARY_RATIO,
+    batch_size: int = 32,
+    device: str | torch.device | None = None,
+) -> np.ndarray:
+    """VT-CLIPScore of each video.
+
+    Only the selected top frames of each video are encoded, in chunks of `batch_size`.
+
+    Args:
+        predictions (`list[str]`):
+            Generated text summary of each video.
+        frames (`list` of arrays or tensors):
+            For each video, one of: precomputed CLIP image features `(T, D)` (`D = model.config.projection_dim`,
+            normalised or not), pixel values already preprocessed for CLIP `(T, C, H, W)` (floating point), or raw
+            `uint8` frames `(T, H, W, 3)` that are preprocessed with the CLIP image processor.
+        scores (`list` of arrays of shape `(T,)`):
+            Predicted per-frame saliency scores of each video.
+        model (`str` or `transformers.CLIPModel`, *optional*, defaults to "openai/clip-vit-base-patch16"):
+            CLIP model, or its Hub id / local path (loaded with [`load_clip`]).
+        processor (`transformers.CLIPProcessor`, *optional*):
+            Provides the tokenizer and the image processor. Loaded with the model when `model` is a string.
+        tokenizer, image_processor (*optional*):
+            Override the processor's tokenizer / image processor. The image processor is only needed for raw frames.
+        summary_ratio (`float`, *optional*, defaults to 0.15):
+            The top `max(1, int(summary_ratio * T))` frames are used.
+        batch_size (`int`, *optional*, defaults to 32):
+            Frames (and texts) encoded per forward pass.
+        device (`str` or `torch.device`, *optional*):
+            Device of the forward passes; defaults to the model's device.
+
+    Returns:
+        `np.ndarray` of shape `(num_videos,)`: the VT-CLIPScore of each video (cosine x 100).
+    """
+    for name, value in (("predictions", predictions), ("frames", frames), ("scores", scores)):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            raise ValueError(f"`{name}` must be a list with one entry per video, got {type(value).__name__}.")
+    if len(predictions) == 0:
+        raise ValueError("`predictions` is empty: at least one video is needed.")
+    if not len(predictions) == len(frames) == len(scores):
+        raise ValueError(
+            f"`predictions`, `frames` and `scores` must have one entry per video each, got {len(predictions)}, "
+            f"{len(frames)} and {len(scores)}."
+        )
+    for index, prediction in enumerate(predictions):
+        if not isinstance(prediction, str):
+            raise ValueError(f"prediction {index} must be a string, got {type(prediction).__name__}: {prediction!r}.")
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}.")
+    ratio = _check_ratio(summary_ratio)
+
+    if isinstance(model, str):
+        loaded_model, loaded_processor = load_clip(model, device=device)
+        model, processor = loaded_model, processor if processor is not None else loaded_processor
+    tokenizer, image_processor = _resolve_processors(model, processor, tokenizer, image_processor)
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+
+    was_training = model.training
+    model.eval()
+    try:
+        text_embeddings = _text_embeddings(model, tokenizer, list(predictions), batch_size, device)
+        results = np.empty(len(predictions), dtype=np.float64)
+        for index, (video_frames, video_scores) in enumerate(zip(frames, scores)):
+            video_scores = _check_scores(video_scores, index)
+            video_frames = _as_frames(video_frames, index)
+            if video_frames.shape[0] != video_scores.shape[0]:
+                raise ValueError(
+                    f"video {index}: frames have {video_frames.shape[0]} frames but scores have "
+                    f"{video_scores.shape[0]}; they must match."
+                )
+            kind = _check_frames(video_frames, model, image_processor, index)
+            top = torch.from_numpy(select_clip_frames(video_scores, ratio)).to(video_frames.device)
+            embeddings = _frame_embeddings(model, image_processor, video_frames[top], kind, batch_size, device)
+            results[index] = clipscore_from_embeddings(embeddings, text_embeddings[index])
+    finally:
+        model.train(was_training)
+    return results
+
+
+def compute_vt_clipscore(
+    predictions: Sequence[str],
+    frames: Sequence[Any],
+    scores: Sequence[Any],
+    model: str | Any = DEFAULT_CLIP_MODEL,
+    processor: Any = None,
+    tokenizer: Any = None,
+    image_processor: Any = None,
+    summary_ratio: float = DEFAULT_SUMMARY_RATIO,
+    batch_size: int = 32,
+    device: str | torch.device | None = None,
+) -> dict[str, float]:
+    """Dataset-level VT-CLIPScore: the mean over videos of [`vt_clipscore_per_video`] (same arguments).
+
+    Returns:
+        `dict[str, float]`: `{"vt_clipscore": ...}`, the mean cosine x 100.
+    """
+    per_video = vt_clipscore_per_video(
+        predictions,
+        frames,
+        scores,
+        model=model,
+        processor=processor,
+        tokenizer=tokenizer,
+        image_processor=image_processor,
+        summary_ratio=summary_ratio,
+        batch_size=batch_size,
+        device=device,
+    )
+    return {"vt_clipscore": float(per_video.mean())}
