@@ -1,0 +1,181 @@
+#!/usr/bin/env python
+"""Proof that the whole system learns: the paper's ablations on SynthXum against trivial baselines (2 CPU cores).
+
+What it does
+------------
+1. Writes a SynthXum set (`vsum make-synthetic`) unless it exists.
+2. Builds one tiny random vsum model per ablation (Base, TT, TT+LA, TT+LA-rbf) sharing the SAME frozen random ViT,
+   so one feature cache serves all of them, and extracts the 1-fps frame features once (`scripts/extract_features.py`).
+3. Trains each ablation with `scripts/train.py` (same seed, same steps, cached features, validation for model
+   selection), then evaluates the final model on the **test** split with `scripts/evaluate.py`.
+4. Scores the baselines on the same test split: random saliency, uniform sampling (evenly spaced 15 %), and the
+   most frequent training caption as a constant text summary.
+5. Prints a Markdown table (the README's) and writes `<work_dir>/learning.json`.
+
+Run
+---
+```bash
+python benchmarks/learning.py --work_dir data/learning             # ~10-15 min on 2 CPU cores
+python benchmarks/learning.py --work_dir data/learning --export_demo vsum/demo/checkpoint   # also refresh the demo
+```
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+ABLATIONS = {
+    "Base": dict(temporal_num_layers=0, local_attention_window=0),
+    "TT": dict(temporal_num_layers=1, local_attention_window=0),
+    "TT+LA": dict(temporal_num_layers=1, local_attention_window=2, local_attention_type="hard"),
+    "TT+LA-rbf": dict(temporal_num_layers=1, local_attention_window=2, local_attention_type="rbf"),
+}
+METRICS = ["f1_mean", "f1_max", "kendall", "spearman", "bleu_4", "meteor", "rouge_l", "cider"]
+
+
+def build_initial_models(work_dir: Path, seed: int) -> dict[str, Path]:
+    """One saved tiny model per ablation; all share the first one's vision encoder (checked)."""
+    import torch
+
+    from vsum import VsumModel
+    from vsum.data import SYNTHXUM_WORDS
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    processor = make_tiny_processor(words=SYNTHXUM_WORDS)
+    folders, vision = {}, None
+    for name, overrides in ABLATIONS.items():
+        torch.manual_seed(seed)
+        model = VsumModel(tiny_config(processor, **overrides))
+        if vision is None:
+            vision = model.vision_model.state_dict()
+        else:
+            model.vision_model.load_state_dict(vision)
+        folder = work_dir / "init" / name.replace("+", "_")
+        model.save_pretrained(folder)
+        processor.save_pretrained(folder)
+        folders[name] = folder
+    return folders
+
+
+def load_script(name: str):
+    """Imports `scripts/<name>.py` under a private module name (`scripts/evaluate.py` would shadow the `evaluate`
+    library if `scripts/` were put on `sys.path`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_vsum_script_{name}", REPO_ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--work_dir", default="data/learning")
+    parser.add_argument("--videos", type=int, default=80)
+    parser.add_argument("--min_duration", type=float, default=20.0)
+    parser.add_argument("--max_duration", type=float, default=60.0)
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--learning_rate", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--export_demo", default=None, help="copy the TT+LA model (weights, config, processor) here")
+    args = parser.parse_args(argv)
+
+    evaluate_script, extract_features, train = (load_script(n) for n in ("evaluate", "extract_features", "train"))
+
+    from vsum.data import make_synthxum
+
+    work_dir = Path(args.work_dir)
+    data_dir = work_dir / "synthxum"
+    timings = {}
+    start = time.perf_counter()
+    if not (data_dir / "test_videoxum.json").exists():
+        make_synthxum(
+            data_dir, num_videos=args.videos, seed=args.seed, min_duration=args.min_duration, max_duration=args.max_duration
+        )
+    timings["data_s"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    init = build_initial_models(work_dir, args.seed)
+    features_dir = work_dir / "features"
+    extract_features.main(
+        ["--model_name_or_path", str(init["TT+LA"]), "--data_dir", str(data_dir), "--output_dir", str(features_dir),
+         "--splits", "train", "validation", "test"]
+    )
+    timings["features_s"] = time.perf_counter() - start
+
+    results = {}
+    for name, folder in init.items():
+        start = time.perf_counter()
+        run_dir = work_dir / "runs" / folder.name
+        if run_dir.exists():
+            shutil.rmtree(run_dir)
+        train.main(
+            ["--model_name_or_path", str(folder), "--data_dir", str(data_dir), "--features_dir", str(features_dir),
+             "--dataset_name", "SynthXum", "--output_dir", str(run_dir), "--seed", str(args.seed),
+             "--learning_rate", str(args.learning_rate), "--num_train_epochs", str(args.epochs),
+             "--per_device_train_batch_size", "8", "--warmup_ratio", "0.1", "--eval_steps", "100000",
+             "--num_beams", "3", "--max_length", "32", "--min_length", "5", "--metric_for_best_model", "f1_mean",
+             "--report_to", "none"]
+        )
+        results[name] = evaluate_script.main(
+            ["--model_name_or_path", str(run_dir / "final"), "--data_dir", str(data_dir), "--features_dir",
+             str(features_dir), "--split", "test", "--dataset_name", "SynthXum", "--output_dir", str(run_dir / "test"),
+             "--num_beams", "3", "--max_length", "32", "--min_length", "5"]
+        )
+        timings[f"{name}_s"] = time.perf_counter() - start
+
+    for kind in ("random", "uniform", "constant_text"):
+        results[f"baseline: {kind}"] = evaluate_script.baseline_metrics(
+            data_dir=str(data_dir), split="test", kind=kind, seed=args.seed
+        )
+
+    header = "| model | " + " | ".join(METRICS) + " |"
+    lines = [header, "|" + "---|" * (len(METRICS) + 1)]
+    for name, metrics in results.items():
+        cells = []
+        for key in METRICS:
+            value = metrics.get(key)
+            cells.append("–" if value is None else (f"{value:.3f}" if key in ("kendall", "spearman") else f"{value:.1f}"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(table)
+    print(f"\ntimings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    (work_dir / "learning.json").write_text(json.dumps({"results": results, "timings": timings, "args": vars(args)}, indent=2))
+
+    if args.export_demo:
+        target = Path(args.export_demo)
+        source = work_dir / "runs" / init["TT+LA"].name / "final"
+        target.mkdir(parents=True, exist_ok=True)
+        for file in ("config.json", "model.safetensors", "processor_config.json", "tokenizer.json", "tokenizer_config.json", "README.md"):
+            shutil.copyfile(source / file, target / file)
+        strip_remote_code(target)
+        print(f"demo checkpoint written to {target}")
+    return results
+
+
+def strip_remote_code(folder: Path) -> None:
+    """The demo checkpoint is loaded through the installed package: drop auto_map / custom_pipelines entries."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("auto_map", "custom_pipelines")}
+        return value
+
+    for name in ("config.json", "processor_config.json", "tokenizer_config.json"):
+        path = folder / name
+        data = strip(json.loads(path.read_text()))
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        os.replace(partial, path)
+
+
+if __name__ == "__main__":
+    main()
