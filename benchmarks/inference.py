@@ -1,0 +1,394 @@
+"""Inference throughput and peak memory of `vsum.inference` on long videos (CPU).
+
+What it measures
+----------------
+For generated videos of several lengths (default 2, 20 and 120 minutes, 96x96 px, 4 fps, H.264 ultrafast) with the
+tiny model (`vsum.tiny`, hidden 32, 32 px), and for one ViT-B-sized model (`VsumConfig()` defaults: BLIP ViT-B/16 at
+224 px + 12-layer BLIP text decoder, random weights) on a short 320x240 clip, it prints a Markdown table with
+
+- the video length and the number of sampled frames (1 fps);
+- **e2e fps**: frames/s of `vsum.inference.encode_video` (probe + decode + preprocess + ViT), i.e. sampled frames
+  divided by its wall-clock time;
+- the split of that work measured stage by stage on the same frames: decode only (`iter_video_frames`, probe
+  included), preprocess only (`video_processor.preprocess_frames`), and **ViT fps**: `model.encode_frames` alone on the
+  same already-preprocessed frames in the same chunks (the bound e2e can reach);
+- **e2e / ViT**: the ratio of the two (target >= 80 %);
+- **overlap fps**: a prototype (inside this script, not the library) where a background thread decodes and
+  preprocesses the next chunk while the main thread runs the ViT on the current one, and its ratio to the bound;
+- **peak RSS** of the whole `vsum.inference.summarize_video` call (probe, decode, preprocess, ViT, temporal
+  transformer, local attention, saliency head, `generate` with `num_beams=3`, `max_length=20`), the size of the
+  per-frame features (`frames x hidden` float32, which necessarily grows with the video) and the peak-RSS ratio
+  to the 2-minute video, raw and with the features subtracted (requirement: the 2-hour video within 1.5x of the
+  2-minute one apart from the features).
+
+How memory is measured
+----------------------
+Every row runs in a FRESH Python subprocess (the script re-invokes itself with `--child SPEC`), so peaks of different
+lengths never mix. In the child the model is built (and the ViT warmed up on 2 frames), then `summarize_video` runs,
+and right after it the child reads `resource.getrusage(RUSAGE_SELF).ru_maxrss` (the process' peak resident set
+size since it started, in KiB on Linux). That number therefore includes the Python/torch/transformers baseline and
+the model weights; the table also shows the RSS before `summarize_video` ("RSS before") so the growth caused by the
+video is visible. All timing runs (e2e, stage by stage, overlap) happen after the peak was read.
+
+An extra row ("ViT-B heads, 2 h of features") feeds random `(7200, 768)` features, i.e. a 2-hour video's worth of
+ViT-B features, to the ViT-B model's heads + `generate`, to check the memory of the temporal modules at ViT-B width
+without spending an hour of CPU on the ViT.
+
+How to run
+----------
+    python benchmarks/inference.py                       # everything (~5-10 min on 2 CPU cores)
+    python benchmarks/inference.py --lengths 2 20        # minutes, tiny model
+    python benchmarks/inference.py --no-vitb --no-vitb-heads
+    python benchmarks/inference.py --video_dir /tmp/vids --video_fps 4 --size 96
+
+Videos are written once into `--video_dir` (default: `$TMPDIR/vsum_bench_videos`) and reused when present; the time
+spent generating them is printed separately and is not part of any measurement. Machines shared with other jobs
+give noisy absolute numbers: compare the ratios, which are measured within one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import numpy as np
+
+
+# ---------------------------------------------------------------------------------------------------- videos
+
+
+def write_video(path: str, seconds: float, fps: int, width: int, height: int) -> None:
+    """H.264 (ultrafast) mp4 with smooth moving gradients and a moving square, changing every 10 s (compresses well)."""
+    import av
+
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    tmp = path + ".part.mp4"
+    with av.open(tmp, mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        side = max(4, min(width, height) // 5)
+        for k in range(int(round(seconds * fps))):
+            scene = k // (10 * fps)
+            phase = 0.2 * k
+            freq = 0.05 + 0.03 * (scene % 5)
+            image = np.empty((height, width, 3), dtype=np.uint8)
+            image[..., 0] = (127 + 100 * np.sin(freq * x + phase)).astype(np.uint8)
+            image[..., 1] = (127 + 100 * np.sin(freq * y - phase + scene)).astype(np.uint8)
+            image[..., 2] = (40 * (scene % 6)) % 256
+            left = (3 * k) % max(1, width - side)
+            top = (2 * k + 7 * scene) % max(1, height - side)
+            image[top : top + side, left : left + side] = 255
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = k
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    os.replace(tmp, path)
+
+
+def ensure_video(video_dir: str, seconds: float, fps: int, width: int, height: int) -> tuple[str, float | None]:
+    """Path of the cached video, and its generation time in seconds (`None` when it was already there)."""
+    os.makedirs(video_dir, exist_ok=True)
+    path = os.path.join(video_dir, f"bench_{int(seconds)}s_{width}x{height}_{fps}fps.mp4")
+    if os.path.exists(path):
+        return path, None
+    start = time.perf_counter()
+    write_video(path, seconds, fps, width, height)
+    return path, time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------------- models
+
+
+def build(kind: str):
+    """`(model, processor)`: `"tiny"` (vsum.tiny) or `"vitb"` (VsumConfig defaults at 224 px, random weights)."""
+    import torch
+
+    from vsum import VsumModel
+    from vsum.configuration_vsum import VsumConfig
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    torch.manual_seed(0)
+    if kind == "tiny":
+        processor = make_tiny_processor(image_size=32)
+        config = tiny_config(processor)
+    else:
+        processor = make_tiny_processor(image_size=224)
+        tokenizer = processor.tokenizer
+        config = VsumConfig(
+            vision_config=dict(image_size=224),
+            text_config=dict(
+                vocab_size=len(tokenizer),
+                bos_token_id=tokenizer.bos_token_id,
+                eos_token_id=tokenizer.sep_token_id,
+                sep_token_id=tokenizer.sep_token_id,
+                pad_token_id=tokenizer.pad_token_id,
+            ),
+            prompt=processor.prompt,
+            prompt_token_ids=processor.prompt_token_ids,
+        )
+    model = VsumModel(config).eval()
+    return model, processor
+
+
+def rss_now_mib() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+# ---------------------------------------------------------------------------------------------------- child
+
+
+GENERATE_KWARGS = {"num_beams": 3, "max_length": 20, "min_length": 5}
+
+
+def overlapped_encode(path, model, processor, fps, chunk_size):
+    """Prototype: a background thread decodes + preprocesses chunk i+1 while the main thread runs the ViT on chunk i."""
+    import torch
+
+    from vsum.processing_vsum import iter_video_frames, probe_video
+
+    video_processor = processor.video_processor
+    work: queue.Queue = queue.Queue(maxsize=2)
+    done = object()
+    errors = []
+
+    def produce():
+        try:
+            info = probe_video(path)
+            for frames, stamps in iter_video_frames(path, fps, None, chunk_size, video_processor.decode_backend, info):
+                work.put((video_processor.preprocess_frames(frames), stamps))
+        except BaseException as error:  # surfaced in the main thread
+            errors.append(error)
+        finally:
+            work.put(done)
+
+    thread = threading.Thread(target=produce, daemon=True)
+    thread.start()
+    embeds = []
+    while (item := work.get()) is not done:
+        with torch.no_grad():
+            embeds.append(model.encode_frames(item[0][None]).squeeze(0))
+    thread.join()
+    if errors:
+        raise errors[0]
+    return torch.cat(embeds)
+
+
+def run_child(spec: str, args) -> dict:
+    """One measurement in this (fresh) process; `spec` is `tiny:SECONDS:PATH`, `vitb:SECONDS:PATH` or `vitb-heads:FRAMES`."""
+    import torch
+
+    from vsum.inference import encode_video, summarize_video
+    from vsum.processing_vsum import iter_video_frames
+
+    kind, rest = spec.split(":", 1)
+    result = {"spec": spec, "torch_threads": torch.get_num_threads()}
+    model, processor = build("vitb" if kind.startswith("vitb") else "tiny")
+    hidden = model.config.hidden_size
+    chunk_size = model.config.vision_chunk_size
+    image_size = model.config.vision_config.image_size
+    with torch.no_grad():  # warm-up (oneDNN kernels, thread pool): same for every length
+        model.encode_frames(torch.zeros(1, 2, 3, image_size, image_size))
+
+    if kind == "vitb-heads":
+        frames = int(rest)
+        embeds = torch.randn(1, frames, hidden)
+        result.update(frames=frames, hidden=hidden, rss_before_mib=rss_now_mib())
+        start = time.perf_counter()
+        with torch.no_grad():
+            output = model(frame_embeds=embeds)
+            model.generate(frame_embeds=embeds, **GENERATE_KWARGS)
+        result["heads_generate_s"] = time.perf_counter() - start
+        result["peak_rss_mib"] = peak_rss_mib()
+        del output
+        return result
+
+    seconds, path = rest.split(":", 1)
+    result.update(seconds=float(seconds), hidden=hidden, rss_before_mib=rss_now_mib(), peak_before_mib=peak_rss_mib())
+
+    # 1) Peak RSS of the whole summarize_video call (read right after it).
+    summary = summarize_video(path, model, processor, generate_kwargs=dict(GENERATE_KWARGS))
+    result["peak_rss_mib"] = peak_rss_mib()
+    result["frames"] = summary["timings"]["frames"]
+    result["summarize_timings"] = summary["timings"]
+    del summary
+
+    # 2-4) Timings, repeated `--repeats` times in turn (e2e, stage by stage, overlap); the fastest of each is kept,
+    # which is the least disturbed by other jobs on a shared machine.
+    video_processor = processor.video_processor
+    timings = {key: [] for key in ("e2e_s", "decode_s", "preprocess_s", "vit_s", "overlap_s")}
+    for _ in range(args.repeats):
+        # 2) End-to-end encode_video (probe + decode + preprocess + ViT).
+        start = time.perf_counter()
+        embeds, _, _ = encode_video(path, model, processor)
+        timings["e2e_s"].append(time.perf_counter() - start)
+        assert embeds.shape == (result["frames"], hidden), embeds.shape
+        reference = embeds
+
+        # 3) Stage by stage on the same frames: decode (probe included), preprocess, then the ViT alone.
+        decode_s = preprocess_s = 0.0
+        pixel_chunks = []
+        start = time.perf_counter()
+        for frames, _ in iter_video_frames(path, video_processor.fps, None, chunk_size, video_processor.decode_backend):
+            decoded = time.perf_counter()
+            decode_s += decoded - start
+            pixel_chunks.append(video_processor.preprocess_frames(frames))
+            start = time.perf_counter()
+            preprocess_s += start - decoded
+        timings["decode_s"].append(decode_s)
+        timings["preprocess_s"].append(preprocess_s)
+        vit_s = 0.0
+        bound = []
+        for pixel_values in pixel_chunks:
+            start = time.perf_counter()
+            with torch.no_grad():
+                bound.append(model.encode_frames(pixel_values[None]).squeeze(0))
+            vit_s += time.perf_counter() - start
+        timings["vit_s"].append(vit_s)
+        result["bound_matches_e2e"] = bool(torch.allclose(torch.cat(bound), reference, atol=1e-4))
+        result["chunks"] = len(pixel_chunks)
+        del pixel_chunks, bound
+
+        # 4) Prototype: decoding/preprocessing overlapped with the ViT in a background thread.
+        if not args.no_overlap:
+            start = time.perf_counter()
+            overlapped = overlapped_encode(path, model, processor, video_processor.fps, chunk_size)
+            timings["overlap_s"].append(time.perf_counter() - start)
+            result["overlap_matches_e2e"] = bool(torch.allclose(overlapped, reference, atol=1e-4))
+    result["all_timings"] = timings
+    result.update({key: min(values) for key, values in timings.items() if values})
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------- parent
+
+
+def spawn(spec: str, args) -> dict:
+    command = [sys.executable, os.path.abspath(__file__), "--child", spec]
+    if args.no_overlap:
+        command.append("--no-overlap")
+    command += ["--repeats", str(args.repeats)]
+    start = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout + completed.stderr)
+        raise SystemExit(f"child {spec} failed with exit code {completed.returncode}")
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result["child_wall_s"] = time.perf_counter() - start
+    print(f"  {spec.split(':')[0]} {spec.split(':')[1]}: done in {result['child_wall_s']:.0f} s", file=sys.stderr)
+    return result
+
+
+def fmt_length(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def print_table(rows: list[dict], heads: dict | None, args) -> None:
+    reference = next((r for r in rows if r["model"] == "tiny"), None)
+    print()
+    print(
+        "| model | video | sampled frames (1 fps) | e2e fps | decode fps | preprocess fps | ViT fps (bound) "
+        "| e2e / ViT | overlap fps | overlap / ViT | RSS before (MiB) | peak RSS (MiB) | features T x D (MiB) "
+        "| peak / 2-min | (peak - features) / 2-min |"
+    )
+    print("|" + "---|" * 15)
+    for row in rows:
+        n = row["frames"]
+        features = n * row["hidden"] * 4 / 2**20
+        e2e, vit = n / row["e2e_s"], n / row["vit_s"]
+        overlap = n / row["overlap_s"] if "overlap_s" in row else None
+        if row["model"] == "tiny" and reference is not None:
+            ref_features = reference["frames"] * reference["hidden"] * 4 / 2**20
+            ratio = f"{row['peak_rss_mib'] / reference['peak_rss_mib']:.2f}x"
+            net = f"{(row['peak_rss_mib'] - features) / (reference['peak_rss_mib'] - ref_features):.2f}x"
+        else:
+            ratio = net = "n/a"
+        print(
+            f"| {row['model_name']} | {fmt_length(row['seconds'])} {row['video_desc']} | {n} ({row['chunks']} chunks) | {e2e:.1f} "
+            f"| {n / row['decode_s']:.1f} | {n / row['preprocess_s']:.1f} | {vit:.1f} | {100 * e2e / vit:.0f} % "
+            f"| {'n/a' if overlap is None else f'{overlap:.1f}'} "
+            f"| {'n/a' if overlap is None else f'{100 * overlap / vit:.0f} %'} "
+            f"| {row['rss_before_mib']:.0f} | {row['peak_rss_mib']:.0f} | {features:.2f} | {ratio} | {net} |"
+        )
+    if heads is not None:
+        features = heads["frames"] * heads["hidden"] * 4 / 2**20
+        print()
+        print(
+            f"ViT-B heads + generate on random features of a 2-hour video ({heads['frames']} x {heads['hidden']}, "
+            f"{features:.1f} MiB): RSS before {heads['rss_before_mib']:.0f} MiB, peak RSS "
+            f"{heads['peak_rss_mib']:.0f} MiB (+{heads['peak_rss_mib'] - heads['rss_before_mib']:.0f} MiB), "
+            f"{heads['heads_generate_s']:.1f} s."
+        )
+    print()
+    print(
+        f"generate: {GENERATE_KWARGS}; torch threads per child: {rows[0]['torch_threads'] if rows else '?'}; "
+        f"chunk size: 64 frames; tiny videos {args.size}x{args.size} px at {args.video_fps} fps, "
+        f"ViT-B clip {args.vitb_width}x{args.vitb_height} px at {args.vitb_fps} fps (H.264 ultrafast)."
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lengths", type=float, nargs="+", default=[2, 20, 120], help="tiny-model video lengths (min)")
+    parser.add_argument("--video_dir", default=os.path.join(tempfile.gettempdir(), "vsum_bench_videos"))
+    parser.add_argument("--video_fps", type=int, default=4, help="frame rate of the generated tiny-model videos")
+    parser.add_argument("--size", type=int, default=96, help="width = height of the tiny-model videos")
+    parser.add_argument("--vitb_seconds", type=float, default=60)
+    parser.add_argument("--vitb_width", type=int, default=320)
+    parser.add_argument("--vitb_height", type=int, default=240)
+    parser.add_argument("--vitb_fps", type=int, default=8)
+    parser.add_argument("--no-vitb", dest="no_vitb", action="store_true", help="skip the ViT-B clip")
+    parser.add_argument("--no-vitb-heads", dest="no_vitb_heads", action="store_true", help="skip the ViT-B heads row")
+    parser.add_argument("--no-overlap", dest="no_overlap", action="store_true", help="skip the overlap prototype")
+    parser.add_argument("--repeats", type=int, default=2, help="timing repeats per row (the fastest is kept)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        print(json.dumps(run_child(args.child, args)))
+        return
+
+    total = time.perf_counter()
+    jobs = []
+    print("generating videos (cached in %s)" % args.video_dir, file=sys.stderr)
+    for minutes in args.lengths:
+        path, took = ensure_video(args.video_dir, minutes * 60, args.video_fps, args.size, args.size)
+        jobs.append(("tiny", minutes * 60, path, f"{args.size}x{args.size}@{args.video_fps}fps"))
+        print(f"  {minutes:g} min: {'cached' if took is None else f'generated in {took:.1f} s'}", file=sys.stderr)
+    if not args.no_vitb:
+        path, took = ensure_video(args.video_dir, args.vitb_seconds, args.vitb_fps, args.vitb_width, args.vitb_height)
+        jobs.append(("vitb", args.vitb_seconds, path, f"{args.vitb_width}x{args.vitb_height}@{args.vitb_fps}fps"))
+        print(f"  ViT-B clip: {'cached' if took is None else f'generated in {took:.1f} s'}", file=sys.stderr)
+
+    print("measuring (one fresh subprocess per row)", file=sys.stderr)
+    rows = []
+    for model, seconds, path, desc in jobs:
+        row = spawn(f"{model}:{seconds:g}:{path}", args)
+        row.update(model=model, model_name="tiny (32 px)" if model == "tiny" else "ViT-B/16 (224 px)", video_desc=desc)
+        rows.append(row)
+    heads = None if args.no_vitb_heads else spawn("vitb-heads:7200", args)
+    print_table(rows, heads, args)
+    for row in rows:
+        checks = [row.get("bound_matches_e2e"), row.get("overlap_matches_e2e", True)]
+        if not all(checks):
+            print(f"WARNING: features differ between runs for {row['spec']}: {checks}")
+    print(f"\ntotal wall time (generation included): {time.perf_counter() - total:.0f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
