@@ -81,24 +81,28 @@ def summarize_video(
         ids = model.generate(frame_embeds=frame_embeds, **generate_kwargs)
     finished = time.perf_counter()
     summary = processor.post_process_summary(output.saliency_logits, frame_timestamps=timestamps[None], ratio=ratio)[0]
-    segments = [[start_s, min(end_s, info.duration)] for start_s, end_s in summary["segments"]]
+    result = format_summary(summary, processor.batch_decode(ids)[0], video=path, duration=info.duration, fps=fps, ratio=ratio)
+    result["model"] = getattr(model.config, "_name_or_path", "") or None
+    result["timings"] = {
+        "decode_and_encode_s": encoded - start,
+        "heads_and_generate_s": finished - encoded,
+        "total_s": finished - start,
+        "frames": len(summary["scores"]),
+    }
+    return result
+
+
+def format_summary(summary: dict, text: str, video, duration: float, fps: float, ratio: float) -> dict:
+    """The public summary fields (the JSON of `vsum summarize`, the pipeline's output) from one
+    `VsumProcessor.post_process_summary` result; segments are clipped to the video's duration."""
+    stamps = summary["timestamps"]
     return {
-        "video": os.fspath(path),
-        "model": getattr(model.config, "_name_or_path", "") or None,
-        "duration": info.duration,
+        "video": os.fspath(video),
+        "duration": duration,
         "fps": fps,
         "summary_ratio": ratio,
-        "frames": [{"t": t, "score": s} for t, s in zip(summary["timestamps"], summary["scores"])],
-        "keyframes": {
-            "indices": summary["keyframes"],
-            "times": [summary["timestamps"][i] for i in summary["keyframes"]],
-        },
-        "segments": segments,
-        "text": processor.batch_decode(ids)[0],
-        "timings": {
-            "decode_and_encode_s": encoded - start,
-            "heads_and_generate_s": finished - encoded,
-            "total_s": finished - start,
-            "frames": len(summary["scores"]),
-        },
+        "frames": [{"t": t, "score": s} for t, s in zip(stamps, summary["scores"])],
+        "keyframes": {"indices": summary["keyframes"], "times": [stamps[i] for i in summary["keyframes"]]},
+        "segments": [[start, min(end, duration)] for start, end in summary["segments"]],
+        "text": text,
     }

@@ -11,7 +11,7 @@ import os
 from transformers import AutoModel, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
-from .inference import encode_video, summarize_video
+from .inference import encode_video, format_summary
 
 
 TASK = "video-summarization"
@@ -59,18 +59,12 @@ class VideoSummarizationPipeline(Pipeline):
 
     def postprocess(self, outputs, ratio=None):
         ratio = self.model.config.summary_ratio if ratio is None else ratio
-        summary = self.processor.post_process_summary(outputs["saliency_logits"], frame_timestamps=outputs["frame_timestamps"], ratio=ratio)[0]
+        summary = self.processor.post_process_summary(
+            outputs["saliency_logits"], frame_timestamps=outputs["frame_timestamps"], ratio=ratio
+        )[0]
+        text = self.processor.batch_decode(outputs["ids"])[0]
         fps = outputs["fps"] or self.processor.video_processor.fps
-        return {
-            "video": outputs["video"],
-            "duration": outputs["duration"],
-            "fps": fps,
-            "summary_ratio": ratio,
-            "frames": [{"t": t, "score": s} for t, s in zip(summary["timestamps"], summary["scores"])],
-            "keyframes": {"indices": summary["keyframes"], "times": [summary["timestamps"][i] for i in summary["keyframes"]]},
-            "segments": [[start, min(end, outputs["duration"])] for start, end in summary["segments"]],
-            "text": self.processor.batch_decode(outputs["ids"])[0],
-        }
+        return format_summary(summary, text, video=outputs["video"], duration=outputs["duration"], fps=fps, ratio=ratio)
 
 
 PIPELINE_REGISTRY.register_pipeline(TASK, pipeline_class=VideoSummarizationPipeline, pt_model=AutoModel, type="multimodal")

@@ -452,7 +452,8 @@ class VsumProcessor(ProcessorMixin):
         ratio = 0.15 if ratio is None else ratio
         if not 0 < ratio <= 1:
             raise ValueError(f"ratio must be in (0, 1], got {ratio}")
-        logits = torch.as_tensor(saliency_logits).detach().float().cpu()
+        # float64: a float32 sigmoid saturates to exactly 1.0 above ~17, which would create ties in the ranking.
+        logits = torch.as_tensor(saliency_logits).detach().double().cpu()
         if logits.dim() == 1:
             logits = logits[None]
         mask = torch.ones_like(logits, dtype=torch.bool) if frame_mask is None else torch.as_tensor(frame_mask).bool().cpu()
@@ -485,14 +486,23 @@ class VsumProcessor(ProcessorMixin):
         return results
 
 
-def select_keyframes(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
-    """Sorted indices of the VideoXum summary: every frame scoring >= the score at rank `floor(ratio * T)`."""
+def summary_mask(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
+    """The VideoXum summary rule as a boolean mask: scores sorted descending, threshold = the score at index
+    `floor(ratio * T)` (clipped to `T - 1`), every frame scoring `>=` it selected (`floor(ratio * T) + 1` frames plus
+    ties). The single implementation of the rule: the metrics (`vsum.metrics.video`) use it too."""
     scores = np.asarray(scores)
-    if scores.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    rank = min(int(math.floor(ratio * len(scores))), len(scores) - 1)
-    threshold = np.sort(scores)[::-1][rank]
-    return np.flatnonzero(scores >= threshold)
+    num_frames = scores.shape[0]
+    if num_frames == 0:
+        return np.zeros(0, dtype=bool)
+    rank = min(int(math.floor(ratio * num_frames)), num_frames - 1)
+    # The (rank + 1)-th largest value sits at position T - 1 - rank after a partition: O(T) instead of a sort.
+    threshold = np.partition(scores, num_frames - 1 - rank)[num_frames - 1 - rank]
+    return scores >= threshold
+
+
+def select_keyframes(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
+    """Sorted indices of the frames that [`summary_mask`] selects."""
+    return np.flatnonzero(summary_mask(scores, ratio))
 
 
 __all__ = [
@@ -503,4 +513,5 @@ __all__ = [
     "sample_frame_indices",
     "iter_video_frames",
     "select_keyframes",
+    "summary_mask",
 ]

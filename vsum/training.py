@@ -459,7 +459,7 @@ def evaluate(model, dataloader, accelerator, processor, dataset, train_args: Vsu
         logits, mask, labels, index = accelerator.gather_for_metrics((logits, mask, labels, batch["example_index"]))
         for row in range(logits.shape[0]):
             valid = mask[row].bool()
-            scores.append(torch.sigmoid(logits[row][valid]).cpu().numpy())
+            scores.append(torch.sigmoid(logits[row][valid].double()).cpu().numpy())  # float64: no saturation ties
             row_labels = labels[row][:, valid]
             references.append(row_labels[(row_labels >= 0).all(dim=1)].cpu().numpy().astype(np.int64))
         indices.extend(index.tolist())

@@ -141,12 +141,9 @@ def select_summary(scores: Any, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.ndar
 
 
 def _select_summary(scores: np.ndarray, ratio: float) -> np.ndarray:
-    num_frames = scores.shape[0]
-    rank = min(int(num_frames * ratio), num_frames - 1)
-    # `np.partition` puts the (rank + 1)-th largest value at position T - 1 - rank: the value at index `rank` of the
-    # descending sort, in O(T) instead of O(T log T).
-    threshold = np.partition(scores, num_frames - 1 - rank)[num_frames - 1 - rank]
-    return scores >= threshold
+    from ..processing_vsum import summary_mask  # the one implementation, shared with post_process_summary
+
+    return summary_mask(scores, ratio)
 
 
 def summary_f1(summary: Any, labels: Any) -> np.ndarray:
