@@ -1,0 +1,159 @@
+"""vsum-la Gradio Space: upload a video, get a text summary, a highlight reel and the saliency plot.
+
+Run locally (the model is loaded once, at start-up):
+
+    python space/app.py [--model DIR_OR_HUB_ID] [--port N] [--host 127.0.0.1]
+
+Without `--model` the model comes from `$VSUM_MODEL`, else the small demo checkpoint shipped with the package
+(trained on synthetic shapes only). `build_demo(model, processor)` returns the `gr.Blocks` without launching it.
+Each request writes its outputs (`<name>.highlights.mp4`, `<name>.saliency.png`, `<name>.summary.json`) into a
+fresh folder under the app's work folder; folders older than `KEEP_REQUEST_S` are removed at the next request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from vsum.inference import summarize_video
+from vsum.summarize import load_model
+from vsum.video import plot_saliency, write_highlights
+
+
+RATIO_MIN, RATIO_MAX, RATIO_DEFAULT = 0.05, 0.5, 0.15
+KEEP_REQUEST_S = 3600.0
+REQUEST_PREFIX = "request-"
+TITLE = "vsum-la: video summarization"
+
+
+def _one_line(error: BaseException, video: str) -> str:
+    """First line of `error`, with the server-side upload path shortened to the file name."""
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return message.replace(video, Path(video).name)
+
+
+def prune_requests(work_dir: Path, max_age_s: float = KEEP_REQUEST_S) -> None:
+    """Removes request folders under `work_dir` last modified more than `max_age_s` seconds ago."""
+    cutoff = time.time() - max_age_s
+    for folder in work_dir.glob(f"{REQUEST_PREFIX}*"):
+        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def summarize_upload(
+    video: str | None,
+    ratio: float,
+    model: Any,
+    processor: Any,
+    work_dir: Path,
+    model_name: str = "",
+    progress: gr.Progress | None = None,
+) -> tuple[str, str, str, dict]:
+    """Summarizes one uploaded video into a fresh folder under `work_dir`.
+
+    Returns:
+        `(text, highlight_reel_path, saliency_png_path, summary_dict)`.
+
+    Raises:
+        `gr.Error` with a one-line reason when there is no upload or the video cannot be summarized.
+    """
+    if not video:
+        raise gr.Error("Upload a video first.")
+    if not RATIO_MIN <= ratio <= RATIO_MAX:
+        raise gr.Error(f"The summary ratio must be between {RATIO_MIN} and {RATIO_MAX}, got {ratio}.")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    prune_requests(work_dir)
+    out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
+    stem = Path(video).stem or "video"
+    reel, plot, summary_json = (out_dir / f"{stem}{suffix}" for suffix in (".highlights.mp4", ".saliency.png", ".summary.json"))
+
+    def on_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress((done, total), desc="Encoding frames", unit="frames")
+
+    try:
+        started = time.perf_counter()
+        summary = summarize_video(video, model, processor, ratio=float(ratio), progress=on_progress)
+        if progress is not None:
+            progress(1.0, desc="Writing the highlight reel")
+        media_start = time.perf_counter()
+        summary["highlights_duration"] = write_highlights(video, summary["segments"], reel)
+        plot_saliency(summary, plot)
+        summary["timings"]["media_s"] = time.perf_counter() - media_start
+        summary["timings"]["wall_s"] = time.perf_counter() - started
+    except (ValueError, RuntimeError, OSError) as error:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise gr.Error(_one_line(error, video)) from error
+    summary["video"] = Path(video).name
+    summary["model"] = model_name or summary.get("model")
+    summary_json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary["text"], str(reel), str(plot), summary
+
+
+def build_demo(model: Any, processor: Any, model_name: str = "", work_dir: str | os.PathLike | None = None) -> gr.Blocks:
+    """The Space UI around an already loaded `(model, processor)`; not launched.
+
+    `work_dir` holds the per-request output folders (default: a new temporary folder).
+    """
+    work_path = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="vsum-space-"))
+
+    def run(video: str | None, ratio: float, progress: gr.Progress = gr.Progress()) -> tuple[str, str, str, dict]:
+        return summarize_upload(video, ratio, model, processor, work_path, model_name, progress)
+
+    # Gradio's own cache (uploads and copies of the outputs): checked hourly, files older than a day removed.
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 86400)) as demo:
+        gr.Markdown(
+            f"# {TITLE}\n"
+            "Upload a video and press **Summarize**: you get a text summary, a highlight reel of the most salient "
+            "segments (about *ratio* of the video) and the per-frame saliency curve."
+            + (f"\n\nModel: `{model_name}`" if model_name else "")
+        )
+        with gr.Row():
+            with gr.Column():
+                video_in = gr.Video(label="Video", sources=["upload"], height=360, elem_id="input-video")
+                ratio = gr.Slider(
+                    RATIO_MIN,
+                    RATIO_MAX,
+                    value=RATIO_DEFAULT,
+                    step=0.01,
+                    label="Summary ratio",
+                    info="Fraction of the video kept in the highlight reel.",
+                    elem_id="ratio",
+                )
+                button = gr.Button("Summarize", variant="primary", elem_id="summarize")
+            with gr.Column():
+                text = gr.Textbox(label="Text summary", lines=3, interactive=False, elem_id="summary-text")
+                reel = gr.Video(label="Highlight reel", interactive=False, height=360, elem_id="highlight-reel")
+        plot = gr.Image(label="Saliency", type="filepath", format="png", interactive=False, elem_id="saliency-plot")
+        with gr.Accordion("Summary JSON", open=False):
+            summary = gr.JSON(label="Summary", elem_id="summary-json")
+        button.click(run, inputs=[video_in, ratio], outputs=[text, reel, plot, summary], concurrency_limit=1)
+    return demo
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=None, help="model folder or Hub id (default: $VSUM_MODEL, else the demo checkpoint)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--host", default=None, help="address to listen on (default: Gradio's, $GRADIO_SERVER_NAME)")
+    parser.add_argument("--port", type=int, default=None, help="port (default: Gradio's, $GRADIO_SERVER_PORT or 7860)")
+    parser.add_argument("--work-dir", default=None, help="folder for the per-request outputs (default: a temporary one)")
+    args = parser.parse_args(argv)
+    try:
+        model, processor, name = load_model(args.model, device=args.device)
+    except ValueError as error:
+        parser.error(str(error))
+    demo = build_demo(model, processor, model_name=name, work_dir=args.work_dir)
+    demo.queue(max_size=16).launch(server_name=args.host, server_port=args.port)
+
+
+if __name__ == "__main__":
+    main()
