@@ -1,28 +1,36 @@
 """vsum-la: cross-modal (video + text) summarization of long videos, Hugging Face-native.
 
 >>> from vsum import VsumConfig, VsumModel, VsumProcessor, VsumVideoProcessor
+
+The model classes are imported on first use, so `import vsum.data` or `import vsum.metrics` stay light. Importing
+them registers the auto classes (see the end of each `*_vsum.py` file): `save_pretrained` then writes `auto_map` and
+copies the three files, and with vsum installed the Auto classes resolve "vsum" checkpoints natively.
 """
 
-from transformers import AutoConfig, AutoModel, AutoProcessor, AutoVideoProcessor
-
-from .configuration_vsum import VsumConfig
-from .modeling_vsum import VsumModel, VsumOutput, VsumPreTrainedModel
-from .processing_vsum import VsumProcessor, VsumVideoProcessor
+import importlib
 
 
 __version__ = "0.1.0"
 
-# `save_pretrained` then writes `auto_map` and copies the three *_vsum.py files, so a saved folder (or Hub repo)
-# loads anywhere with `Auto*.from_pretrained(..., trust_remote_code=True)`.
-VsumConfig.register_for_auto_class()
-VsumModel.register_for_auto_class("AutoModel")
-VsumVideoProcessor.register_for_auto_class("AutoVideoProcessor")
-VsumProcessor.register_for_auto_class("AutoProcessor")
+_EXPORTS = {
+    "VsumConfig": "configuration_vsum",
+    "VsumModel": "modeling_vsum",
+    "VsumOutput": "modeling_vsum",
+    "VsumPreTrainedModel": "modeling_vsum",
+    "VsumProcessor": "processing_vsum",
+    "VsumVideoProcessor": "processing_vsum",
+}
 
-# With the package installed the Auto classes also resolve "vsum" checkpoints without remote code.
-AutoConfig.register("vsum", VsumConfig, exist_ok=True)
-AutoModel.register(VsumConfig, VsumModel, exist_ok=True)
-AutoVideoProcessor.register(VsumConfig, VsumVideoProcessor, exist_ok=True)
-AutoProcessor.register(VsumConfig, VsumProcessor, exist_ok=True)
+__all__ = list(_EXPORTS)
 
-__all__ = ["VsumConfig", "VsumModel", "VsumOutput", "VsumPreTrainedModel", "VsumProcessor", "VsumVideoProcessor"]
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'vsum' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_EXPORTS])

@@ -144,4 +144,13 @@ class VsumConfig(PreTrainedConfig):
         _check(self.vision_chunk_size >= 1, "vision_chunk_size", self.vision_chunk_size, "must be >= 1")
 
 
+# Registration. `register_for_auto_class` makes `save_pretrained` write `auto_map` (remote code); the native
+# registration only happens when imported from the installed package, not when loaded as a Hub repo's remote code.
+VsumConfig.register_for_auto_class()
+if __name__.startswith("vsum."):
+    from transformers import AutoConfig
+
+    AutoConfig.register("vsum", VsumConfig, exist_ok=True)
+
+
 __all__ = ["VsumConfig"]

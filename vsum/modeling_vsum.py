@@ -662,4 +662,12 @@ class VsumModel(VsumPreTrainedModel):
         return model
 
 
+# Registration (see the end of configuration_vsum.py).
+VsumModel.register_for_auto_class("AutoModel")
+if __name__.startswith("vsum."):
+    from transformers import AutoModel
+
+    AutoModel.register(VsumConfig, VsumModel, exist_ok=True)
+
+
 __all__ = ["VsumModel", "VsumOutput", "VsumPreTrainedModel", "local_window_attention", "dense_local_attention"]

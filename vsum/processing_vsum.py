@@ -505,6 +505,18 @@ def select_keyframes(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
     return np.flatnonzero(summary_mask(scores, ratio))
 
 
+# Registration (see the end of configuration_vsum.py).
+VsumVideoProcessor.register_for_auto_class("AutoVideoProcessor")
+VsumProcessor.register_for_auto_class("AutoProcessor")
+if __name__.startswith("vsum."):
+    from transformers import AutoProcessor, AutoVideoProcessor
+
+    from .configuration_vsum import VsumConfig
+
+    AutoVideoProcessor.register(VsumConfig, VsumVideoProcessor, exist_ok=True)
+    AutoProcessor.register(VsumConfig, VsumProcessor, exist_ok=True)
+
+
 __all__ = [
     "VsumProcessor",
     "VsumVideoProcessor",
