@@ -41,6 +41,11 @@ validation split in `scripts/train.py`).
 caption) and `compute_metrics(predictions, dataset)` can be imported from this file for reference rows of a table:
 
     spec = importlib.util.spec_from_file_location("vsum_evaluate", "scripts/evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["vsum_evaluate"] = module  # before exec_module: the argument dataclass needs its module registered
+    spec.loader.exec_module(module)
+    predictions = module.baseline_predictions(dataset["test"], "random", seed=0)
+    metrics = module.compute_metrics(predictions, dataset["test"])
 """
 
 from __future__ import annotations

@@ -1,0 +1,250 @@
+"""Tests of scripts/evaluate.py on a tiny SynthXum set with a tiny checkpoint (offline, in-process, one process)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import string
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+METRIC_KEYS = {"f1_mean", "f1_max", "kendall", "spearman", "bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider"}
+
+
+@pytest.fixture(scope="module")
+def evaluate_module():
+    spec = importlib.util.spec_from_file_location("vsum_evaluate_script", REPO_ROOT / "scripts" / "evaluate.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    """5 SynthXum videos (2 train, 3 test), a tiny checkpoint folder, its own frame features, a tiny CLIP folder."""
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+
+    from vsum import VsumModel
+    from vsum.data import SYNTHXUM_WORDS, make_synthxum
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    root = tmp_path_factory.mktemp("evaluate")
+    result = make_synthxum(root / "data", num_videos=5, split_sizes=(2, 0, 3), min_duration=6, max_duration=9, size=32)
+    processor = make_tiny_processor(SYNTHXUM_WORDS)
+    torch.manual_seed(0)
+    model = VsumModel(tiny_config(processor)).eval()
+    checkpoint = root / "checkpoint"
+    model.save_pretrained(str(checkpoint))
+    processor.save_pretrained(str(checkpoint))
+    # Features of the checkpoint's own ViT: the features path and the video path must then give the same scores.
+    features_dir = root / "features"
+    features_dir.mkdir()
+    for video in sorted(result.video_dir.glob("*.mp4")):
+        inputs = processor.video_processor(str(video), return_tensors="pt")
+        with torch.no_grad():
+            features = model.encode_frames(inputs["pixel_values"], inputs["frame_mask"])[0]
+        np.savez(features_dir / f"{video.stem}.npz", features=features.numpy())
+
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for char in string.ascii_lowercase:
+        vocab[char] = len(vocab)
+        vocab[char + "</w>"] = len(vocab)
+    clip_config = CLIPConfig(
+        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1,
+                     "num_attention_heads": 2, "max_position_embeddings": 64, "bos_token_id": 0, "eos_token_id": 1,
+                     "pad_token_id": 1},
+        vision_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num_attention_heads": 2,
+                       "image_size": 32, "patch_size": 16},
+        projection_dim=16,
+    )
+    clip_dir = root / "clip"
+    CLIPModel(clip_config).save_pretrained(str(clip_dir))
+    CLIPProcessor(
+        image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+        tokenizer=CLIPTokenizer(vocab=vocab, merges=[]),
+    ).save_pretrained(str(clip_dir))
+    return {
+        "root": root,
+        "data_dir": str(result.out_dir),
+        "video_dir": str(result.video_dir),
+        "features_dir": str(features_dir),
+        "checkpoint": str(checkpoint),
+        "clip_dir": str(clip_dir),
+    }
+
+
+def _run(module, setup, output_dir, *extra):
+    from accelerate.state import AcceleratorState, GradientState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+    GradientState._reset_state()
+    argv = [
+        "--model_name_or_path", setup["checkpoint"],
+        "--data_dir", setup["data_dir"],
+        "--dataset_name", "SynthXum",
+        "--split", "test",
+        "--cache_dir", str(setup["root"] / "datasets_cache"),
+        "--output_dir", str(output_dir),
+        "--per_device_eval_batch_size", "2",
+        "--max_length", "12",
+        "--min_length", "2",
+        *extra,
+    ]
+    return module.main(argv)
+
+
+def _test_split(setup, source="features"):
+    from vsum.data import load_videoxum
+
+    kwargs = {"features_dir": setup["features_dir"]} if source == "features" else {"video_dir": setup["video_dir"]}
+    return load_videoxum(setup["data_dir"], splits=("train", "test"), cache_dir=str(setup["root"] / "datasets_cache"), **kwargs)
+
+
+@pytest.fixture(scope="module")
+def features_run(evaluate_module, setup):
+    output_dir = setup["root"] / "out-features"
+    metrics = _run(evaluate_module, setup, output_dir, "--features_dir", setup["features_dir"], "--num_beams", "2")
+    return metrics, output_dir
+
+
+def test_features_path_writes_consistent_outputs(evaluate_module, setup, features_run):
+    from vsum.metrics.text import compute_v2t
+    from vsum.metrics.video import compute_v2v, select_summary
+
+    metrics, output_dir = features_run
+    assert sorted(p.name for p in output_dir.iterdir()) == [
+        "metrics.json", "model_index.json", "model_index.yaml", "predictions.jsonl"
+    ]  # no temporary file left behind
+    written = json.loads((output_dir / "metrics.json").read_text())
+    assert written == metrics
+    assert METRIC_KEYS <= set(metrics) and "vt_clipscore" not in metrics
+    assert metrics["num_videos"] == 3 and metrics["split"] == "test" and metrics["dataset"] == "SynthXum"
+    assert metrics["generation"] == {"num_beams": 2, "max_length": 12, "min_length": 2}
+
+    dataset = _test_split(setup)["test"]
+    predictions = evaluate_module.read_predictions(output_dir / "predictions.jsonl")
+    assert [p["video_id"] for p in predictions] == dataset["video_id"]  # one line per video, dataset order
+    references = []
+    for prediction, onehot in zip(predictions, dataset["vsum_onehot"]):
+        onehot = np.asarray(onehot)
+        assert len(prediction["scores"]) == onehot.shape[1]
+        assert all(0.0 < s < 1.0 for s in prediction["scores"])  # sigmoid probabilities
+        assert prediction["keyframes"] == np.flatnonzero(select_summary(prediction["scores"])).tolist()
+        assert isinstance(prediction["text"], str)
+        references.append(onehot)
+
+    # The written metrics are exactly those of the vsum.metrics functions on the written predictions.
+    direct = compute_v2v([p["scores"] for p in predictions], references, summary_ratio=0.15)
+    direct.update(compute_v2t([p["text"] for p in predictions], dataset["text_summary"]))
+    for key in METRIC_KEYS:
+        assert metrics[key] == pytest.approx(direct[key], abs=1e-9), key
+
+    # Model index (JSON and YAML agree): task, dataset, split, one named entry per metric.
+    model_index = json.loads((output_dir / "model_index.json").read_text())
+    assert yaml.safe_load((output_dir / "model_index.yaml").read_text()) == {"model-index": model_index}
+    (result,) = model_index[0]["results"]
+    assert result["task"]["type"] == "video-summarization"
+    assert result["dataset"] == {"name": "SynthXum", "type": "synthxum", "split": "test"}
+    entries = {entry["type"]: entry for entry in result["metrics"]}
+    assert entries["f1"]["name"] == "F1 (mean over annotators)"
+    assert entries["f1"]["value"] == pytest.approx(round(metrics["f1_mean"], 4))
+    assert {"f1", "f1_max", "kendall_tau", "spearman_rho", "bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l",
+            "cider"} == set(entries)
+    assert all(entry["name"] for entry in result["metrics"])
+
+
+def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, features_run):
+    from vsum.metrics.clipscore import compute_vt_clipscore
+    from vsum.processing_vsum import iter_video_frames
+
+    output_dir = setup["root"] / "out-video"
+    metrics = _run(
+        evaluate_module, setup, output_dir, "--video_dir", setup["video_dir"], "--num_beams", "1",
+        "--clip_model", setup["clip_dir"], "--text_metrics", "true",
+    )
+    assert METRIC_KEYS | {"vt_clipscore"} <= set(metrics)
+    assert metrics["generation"]["num_beams"] == 1
+    predictions = evaluate_module.read_predictions(output_dir / "predictions.jsonl")
+    assert len(predictions) == 3
+
+    # Same model, features from its own ViT: the saliency scores match the features run.
+    feature_predictions = evaluate_module.read_predictions(features_run[1] / "predictions.jsonl")
+    for video, features in zip(predictions, feature_predictions):
+        np.testing.assert_allclose(video["scores"], features["scores"], atol=1e-5)
+
+    dataset = _test_split(setup, "video")["test"]
+    frames = [
+        np.concatenate([chunk for chunk, _ in iter_video_frames(path)])[: len(p["scores"])]
+        for path, p in zip(dataset["video"], predictions)
+    ]
+    direct = compute_vt_clipscore(
+        [p["text"] for p in predictions], frames, [p["scores"] for p in predictions], model=setup["clip_dir"], device="cpu"
+    )
+    assert metrics["vt_clipscore"] == pytest.approx(direct["vt_clipscore"], abs=1e-4)  # float32 CLIP, texts batched differently
+    assert -100.0 <= metrics["vt_clipscore"] <= 100.0
+    index = json.loads((output_dir / "model_index.json").read_text())
+    names = {entry["type"]: entry["name"] for entry in index[0]["results"][0]["metrics"]}
+    assert names["vt_clipscore"].startswith("VT-CLIPScore")
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--features_dir", "f", "--video_dir", "v"], "exactly one of --features_dir"),
+        (["--features_dir", "f", "--clip_model", "c"], "--clip_model needs the video frames"),
+        (["--features_dir", "f", "--split", "val"], "--split must be"),
+    ],
+)
+def test_argument_errors(evaluate_module, extra, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate_module.parse_args(["--model_name_or_path", "m", "--data_dir", "d", "--output_dir", "o", *extra])
+
+
+def test_baselines(evaluate_module, setup):
+    splits = _test_split(setup)
+    test_set, train_set = splits["test"], splits["train"]
+    lengths = [np.asarray(onehot).shape[1] for onehot in test_set["vsum_onehot"]]
+
+    random_a = evaluate_module.baseline_predictions(test_set, "random", seed=0)
+    assert random_a == evaluate_module.baseline_predictions(test_set, "random", seed=0)  # seeded
+    assert random_a != evaluate_module.baseline_predictions(test_set, "random", seed=1)
+    assert [len(p["scores"]) for p in random_a] == lengths
+    assert all(0.0 <= s < 1.0 for p in random_a for s in p["scores"]) and all(p["text"] is None for p in random_a)
+    random_metrics = evaluate_module.compute_metrics(random_a, test_set)
+    assert set(random_metrics) == {"f1_mean", "f1_max", "kendall", "spearman"}
+    assert all(isinstance(v, float) for v in random_metrics.values())
+    assert 0.0 <= random_metrics["f1_mean"] <= random_metrics["f1_max"] <= 100.0
+    assert -1.0 <= random_metrics["kendall"] <= 1.0 and -1.0 <= random_metrics["spearman"] <= 1.0
+
+    uniform = evaluate_module.baseline_predictions(splits, "uniform")  # a DatasetDict works too
+    for prediction, length in zip(uniform, lengths):
+        selected = np.flatnonzero(prediction["scores"])
+        assert len(selected) == int(0.15 * length) + 1 == len(prediction["keyframes"])
+        assert prediction["keyframes"] == selected.tolist()
+    long = evaluate_module.uniform_scores(200)
+    assert long.sum() == 31 and np.all(np.diff(np.flatnonzero(long)) >= 6)  # ~15 %, evenly spaced
+    assert 0.0 <= evaluate_module.compute_metrics(uniform, test_set)["f1_mean"] <= 100.0
+
+    constant = evaluate_module.baseline_predictions(test_set, "constant_text", train_dataset=train_set)
+    texts = list(train_set["text_summary"])
+    expected = next(t for t in texts if texts.count(t) == max(map(texts.count, texts)))  # first among ties
+    assert {p["text"] for p in constant} == {expected} and all(p["scores"] is None for p in constant)
+    text_metrics = evaluate_module.compute_metrics(constant, test_set)
+    assert set(text_metrics) == {"bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider"}
+    assert all(v >= 0.0 for v in text_metrics.values())
+
+    from datasets import Dataset
+
+    assert evaluate_module.most_frequent_caption(Dataset.from_dict({"text_summary": ["a x", "b y", "b y", "a x", "b y"]})) == "b y"
+    with pytest.raises(ValueError, match="needs train_dataset"):
+        evaluate_module.baseline_predictions(test_set, "constant_text")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        evaluate_module.baseline_predictions(test_set, "median")
