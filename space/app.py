@@ -73,7 +73,8 @@ def summarize_upload(
     prune_requests(work_dir)
     out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
     stem = Path(video).stem or "video"
-    reel, plot, summary_json = (out_dir / f"{stem}{suffix}" for suffix in (".highlights.mp4", ".saliency.png", ".summary.json"))
+    suffixes = (".highlights.mp4", ".saliency.png", ".summary.json")
+    reel, plot, summary_json = (out_dir / f"{stem}{suffix}" for suffix in suffixes)
 
     def on_progress(done: int, total: int) -> None:
         if progress is not None:
@@ -98,13 +99,16 @@ def summarize_upload(
     return summary["text"], str(reel), str(plot), summary
 
 
-def build_demo(model: Any, processor: Any, model_name: str = "", work_dir: str | os.PathLike | None = None) -> gr.Blocks:
+def build_demo(
+    model: Any, processor: Any, model_name: str = "", work_dir: str | os.PathLike | None = None
+) -> gr.Blocks:
     """The Space UI around an already loaded `(model, processor)`; not launched.
 
     `work_dir` holds the per-request output folders (default: a new temporary folder).
     """
     work_path = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="vsum-space-"))
 
+    # Gradio finds the progress tracker by this default value (its documented idiom).
     def run(video: str | None, ratio: float, progress: gr.Progress = gr.Progress()) -> tuple[str, str, str, dict]:
         return summarize_upload(video, ratio, model, processor, work_path, model_name, progress)
 
@@ -141,11 +145,15 @@ def build_demo(model: Any, processor: Any, model_name: str = "", work_dir: str |
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None, help="model folder or Hub id (default: $VSUM_MODEL, else the demo checkpoint)")
+    parser.add_argument(
+        "--model", default=None, help="model folder or Hub id (default: $VSUM_MODEL, else the demo checkpoint)"
+    )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--host", default=None, help="address to listen on (default: Gradio's, $GRADIO_SERVER_NAME)")
     parser.add_argument("--port", type=int, default=None, help="port (default: Gradio's, $GRADIO_SERVER_PORT or 7860)")
-    parser.add_argument("--work-dir", default=None, help="folder for the per-request outputs (default: a temporary one)")
+    parser.add_argument(
+        "--work-dir", default=None, help="folder for the per-request outputs (default: a temporary one)"
+    )
     args = parser.parse_args(argv)
     try:
         model, processor, name = load_model(args.model, device=args.device)

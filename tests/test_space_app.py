@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -35,7 +36,11 @@ RATIO = "0.3"
 
 def require_tools() -> None:
     """Fails (never skips) with what to install when a tool the test needs is missing."""
-    missing = [f"python package {name!r} (pip install {name})" for name in ("gradio", "selenium") if importlib.util.find_spec(name) is None]
+    missing = [
+        f"python package {name!r} (pip install {name})"
+        for name in ("gradio", "selenium")
+        if importlib.util.find_spec(name) is None
+    ]
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
             missing.append(f"{path} (apt-get install {package})")
@@ -49,11 +54,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _tail(log: Path, chars: int = 3000) -> str:
+    return log.read_text(errors="replace")[-chars:]
+
+
 def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"the app exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            pytest.fail(f"the app exited with {process.returncode}:\n{_tail(log)}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -61,7 +70,7 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout_s: flo
         except OSError:
             pass
         time.sleep(0.5)
-    pytest.fail(f"the app did not answer at {url} within {timeout_s:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+    pytest.fail(f"the app did not answer at {url} within {timeout_s:.0f} s:\n{_tail(log)}")
 
 
 @pytest.fixture()
@@ -71,11 +80,17 @@ def server(tmp_path: Path) -> Iterator[dict]:
     port = free_port()
     work_dir = tmp_path / "work"
     log = tmp_path / "app.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "GRADIO_TEMP_DIR": str(tmp_path / "gradio")}
+    env = {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_TEMP_DIR": str(tmp_path / "gradio"),
+    }
     env.pop("VSUM_MODEL", None)
     with log.open("wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, str(APP), "--host", "127.0.0.1", "--port", str(port), "--work-dir", str(work_dir), "--device", "cpu"],
+            [sys.executable, str(APP), "--host", "127.0.0.1", "--port", str(port)]
+            + ["--work-dir", str(work_dir), "--device", "cpu"],
             cwd=REPO_ROOT,
             env=env,
             stdout=log_file,
@@ -103,9 +118,11 @@ def browser(tmp_path: Path):
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1400"):
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log")), options=options)
+    options.add_argument("--window-size=1280,1400")
+    service = Service(CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)
     try:
@@ -119,34 +136,46 @@ def _fetch(url: str) -> bytes:
         return response.read()
 
 
-def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> None:
+def _upload_and_summarize(
+    browser, url: str, video: Path, ratio: str | None, fail: Callable[[str], NoReturn]
+) -> None:
+    """Opens the page, uploads `video`, sets the ratio (when given) and clicks Summarize; `fail(what)` on timeout."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
+    wait = WebDriverWait(browser, 30)
+    try:
+        browser.get(url)
+        file_input = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#input-video input[type=file]"))
+        file_input.send_keys(str(video))
+        # The upload has finished once the input component previews it.
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#input-video video[src]"))
+        if ratio is not None:
+            number = browser.find_element(By.CSS_SELECTOR, "#ratio input[type=number]")
+            number.send_keys(Keys.CONTROL, "a")
+            number.send_keys(ratio, Keys.TAB)
+            slider = browser.find_element(By.CSS_SELECTOR, "#ratio input[type=range]")
+            wait.until(lambda d: slider.get_attribute("value") == ratio)
+        browser.find_element(By.CSS_SELECTOR, "#summarize").click()
+    except TimeoutException:
+        fail(f"the page did not take the upload of {video.name} (ratio {ratio})")
+
+
+def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> None:
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def fail(what: str) -> NoReturn:
+        browser.save_screenshot(str(tmp_path / "failure.png"))
+        pytest.fail(f"{what} (screenshot {tmp_path / 'failure.png'}); app log:\n{_tail(server['log'])}", pytrace=False)
+
     # A copy under a distinctive name, so the outputs can be matched to this upload.
     upload = tmp_path / "space_upload.mp4"
     shutil.copyfile(SAMPLE, upload)
-    browser.get(server["url"])
-    wait = WebDriverWait(browser, 30)
-
-    def debug(what: str) -> str:
-        browser.save_screenshot(str(tmp_path / "failure.png"))
-        return f"{what} (screenshot {tmp_path / 'failure.png'}); app log:\n{server['log'].read_text(errors='replace')[-3000:]}"
-
-    try:
-        file_input = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#input-video input[type=file]"))
-        file_input.send_keys(str(upload))
-        # The upload has finished once the input component previews it.
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#input-video video[src]"))
-        ratio = browser.find_element(By.CSS_SELECTOR, "#ratio input[type=number]")
-        ratio.send_keys(Keys.CONTROL, "a")
-        ratio.send_keys(RATIO, Keys.TAB)
-        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#ratio input[type=range]").get_attribute("value") == RATIO)
-        browser.find_element(By.CSS_SELECTOR, "#summarize").click()
-    except TimeoutException:
-        pytest.fail(debug("the page did not accept the upload / ratio"), pytrace=False)
+    _upload_and_summarize(browser, server["url"], upload, RATIO, fail)
 
     def outputs(driver):
         text = driver.find_element(By.CSS_SELECTOR, "#summary-text textarea").get_attribute("value")
@@ -159,7 +188,7 @@ def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> No
     try:
         text, reel_url, plot_url = WebDriverWait(browser, RESULT_TIMEOUT_S, poll_frequency=0.5).until(outputs)
     except TimeoutException:
-        pytest.fail(debug(f"no text + reel + plot within {RESULT_TIMEOUT_S:.0f} s"), pytrace=False)
+        fail(f"no text + reel + plot within {RESULT_TIMEOUT_S:.0f} s")
     if screenshot := os.environ.get("VSUM_SPACE_SCREENSHOT"):
         browser.save_screenshot(screenshot)
 
@@ -177,6 +206,23 @@ def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> No
     assert summary["text"] == text
     assert summary["summary_ratio"] == pytest.approx(float(RATIO))
     assert summary["video"] == "space_upload.mp4" and summary["segments"]
+
+    # A corrupt upload: the page shows the one-line reason (a gr.Error toast) and no outputs are kept.
+    corrupt = tmp_path / "corrupt_upload.mp4"
+    corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 16)
+    _upload_and_summarize(browser, server["url"], corrupt, None, fail)
+
+    def error_toast(driver):
+        texts = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "[data-testid=toast-body]")]
+        return [text for text in texts if "corrupt_upload.mp4: " in text]
+
+    try:
+        (toast,) = WebDriverWait(browser, 30, poll_frequency=0.5).until(error_toast)
+    except TimeoutException:
+        fail("no error toast for the corrupt upload")
+    reason = next(line for line in toast.splitlines() if line.startswith("corrupt_upload.mp4: "))
+    assert "not a readable video" in reason and str(tmp_path) not in reason, toast
+    assert list(server["work_dir"].glob("request-*")) == requests
 
 
 def test_summarize_upload_errors_are_one_line(tmp_path: Path) -> None:
