@@ -72,14 +72,6 @@ MODEL_INDEX_JSON = "model_index.json"
 MODEL_INDEX_YAML = "model_index.yaml"
 BASELINE_KINDS = ("random", "uniform", "constant_text")
 
-#: Model-index names of the metrics that `vsum.hub.MODEL_INDEX_METRICS` does not list (BLEU-1..3, VT-CLIPScore).
-EXTRA_MODEL_INDEX_METRICS: dict[str, tuple[str, str]] = {
-    "bleu_1": ("bleu_1", "BLEU-1"),
-    "bleu_2": ("bleu_2", "BLEU-2"),
-    "bleu_3": ("bleu_3", "BLEU-3"),
-    "vt_clipscore": ("vt_clipscore", "VT-CLIPScore (CLIP cosine x 100)"),
-}
-
 
 # ---------------------------------------------------------------------------------------------------- arguments
 
@@ -260,27 +252,10 @@ def baseline_predictions(
 
 
 def build_model_index(model_name: str, metrics: dict[str, Any], dataset_name: str, split: str) -> list[dict[str, Any]]:
-    """The `model-index` list of a model card: `vsum.hub.build_card_data` plus BLEU-1..3 and VT-CLIPScore."""
-    from huggingface_hub import EvalResult
-
+    """The `model-index` list of a model card (the same entries `vsum.hub` writes into trained models' cards)."""
     from vsum.hub import build_card_data
 
     card_data = build_card_data(model_name, metrics, dataset_name, split)
-    extra = [
-        EvalResult(
-            task_type="video-summarization",
-            task_name="Video summarization",
-            dataset_type=dataset_name.lower(),
-            dataset_name=dataset_name,
-            dataset_split=split,
-            metric_type=metric_type,
-            metric_name=metric_name,
-            metric_value=round(float(metrics[key]), 4),
-        )
-        for key, (metric_type, metric_name) in EXTRA_MODEL_INDEX_METRICS.items()
-        if isinstance(metrics.get(key), (int, float))
-    ]
-    card_data.eval_results = (card_data.eval_results or []) + extra
     if not card_data.eval_results:
         return []
     return card_data.to_dict()["model-index"]

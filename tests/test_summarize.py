@@ -169,3 +169,15 @@ def test_pipeline_and_handler_from_exported_folder(exported, clips, tmp_path, no
     model, processor, _ = load_model(exported, "cpu")
     local = summarize_video(clips["plain"], model, processor, ratio=0.3, generate_kwargs=dict(num_beams=2, max_length=16, min_length=4))
     assert local["segments"] == pipe["segments"] and local["text"] == pipe["text"]
+
+
+def test_readme_main_command_uses_the_demo_checkpoint(tmp_path, capsys, monkeypatch):
+    """`vsum summarize vsum/demo/synthxum_sample.mp4` with no --model: the shipped demo checkpoint, offline."""
+    from vsum.summarize import DEMO_CHECKPOINT, DEMO_VIDEO, MODEL_ENV
+
+    monkeypatch.delenv(MODEL_ENV, raising=False)
+    assert main(["summarize", str(DEMO_VIDEO), "--out", str(tmp_path), "--no-progress"]) == 0
+    summary = json.loads((tmp_path / "synthxum_sample.summary.json").read_text())
+    assert summary["model"] == str(DEMO_CHECKPOINT)
+    assert summary["text"] and len(summary["frames"]) == 16 and summary["segments"]
+    assert (tmp_path / "synthxum_sample.highlights.mp4").exists() and (tmp_path / "synthxum_sample.saliency.png").exists()

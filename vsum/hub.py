@@ -25,10 +25,14 @@ MODEL_INDEX_METRICS: dict[str, tuple[str, str]] = {
     "f1_max": ("f1_max", "F1 (max over annotators)"),
     "kendall": ("kendall_tau", "Kendall's tau"),
     "spearman": ("spearman_rho", "Spearman's rho"),
+    "bleu_1": ("bleu_1", "BLEU-1"),
+    "bleu_2": ("bleu_2", "BLEU-2"),
+    "bleu_3": ("bleu_3", "BLEU-3"),
     "bleu_4": ("bleu_4", "BLEU-4"),
     "meteor": ("meteor", "METEOR"),
     "rouge_l": ("rouge_l", "ROUGE-L"),
     "cider": ("cider", "CIDEr"),
+    "vt_clipscore": ("vt_clipscore", "VT-CLIPScore (CLIP cosine x 100)"),
 }
 
 DATASET_DESCRIPTIONS = {

@@ -71,6 +71,9 @@ def load_model(model: str | None = None, device: str = "auto"):
     import torch
     from transformers import AutoModel, AutoProcessor
 
+    # Importing the classes registers "vsum" with the Auto classes: checkpoints without remote code (the demo) load.
+    from . import modeling_vsum, processing_vsum  # noqa: F401
+
     name = resolve_model_path(model)
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
