@@ -4,7 +4,7 @@ What it measures
 ----------------
 For generated videos of several lengths (default 2, 20 and 120 minutes, 96x96 px, 4 fps, H.264 ultrafast) with the
 tiny model (`vsum.tiny`, hidden 32, 32 px), and for one ViT-B-sized model (`VsumConfig()` defaults: BLIP ViT-B/16 at
-224 px + 12-layer BLIP text decoder, random weights) on a short 320x240 clip, it prints a Markdown table with
+224 px + 12-layer BLIP text decoder, random weights) on a 30-s 320x240 clip, it prints a Markdown table with
 
 - the video length and the number of sampled frames (1 fps);
 - **e2e fps**: frames/s of `vsum.inference.encode_video` (probe + decode + preprocess + ViT), i.e. sampled frames
@@ -32,7 +32,12 @@ video is visible. All timing runs (e2e, stage by stage, overlap) happen after th
 
 An extra row ("ViT-B heads, 2 h of features") feeds random `(7200, 768)` features, i.e. a 2-hour video's worth of
 ViT-B features, to the ViT-B model's heads + `generate`, to check the memory of the temporal modules at ViT-B width
-without spending an hour of CPU on the ViT.
+without spending an hour of CPU on the ViT; it reads the peak after the heads and again after `generate`.
+
+Timings on a machine shared with other jobs are noisy (the tiny model's ViT takes ~0.2 ms/frame, so a single
+preempted chunk moves its fps a lot); each timing is the fastest of `--repeats` runs. The ViT-B clip has 30 sampled
+frames, i.e. one 64-frame chunk, so the overlap prototype cannot overlap anything there (decoding is < 1 % of the time
+at ViT-B anyway).
 
 How to run
 ----------
@@ -212,10 +217,16 @@ def run_child(spec: str, args) -> dict:
         start = time.perf_counter()
         with torch.no_grad():
             output = model(frame_embeds=embeds)
+            result["peak_after_forward_mib"] = peak_rss_mib()
+            del output
             model.generate(frame_embeds=embeds, **GENERATE_KWARGS)
         result["heads_generate_s"] = time.perf_counter() - start
         result["peak_rss_mib"] = peak_rss_mib()
-        del output
+        text = model.config.text_config
+        # generate caches the cross-attention keys and values of every decoder layer for every beam.
+        result["cross_cache_mib"] = (
+            2 * text.num_hidden_layers * GENERATE_KWARGS["num_beams"] * frames * text.hidden_size * 4 / 2**20
+        )
         return result
 
     seconds, path = rest.split(":", 1)
@@ -329,10 +340,13 @@ def print_table(rows: list[dict], heads: dict | None, args) -> None:
         features = heads["frames"] * heads["hidden"] * 4 / 2**20
         print()
         print(
-            f"ViT-B heads + generate on random features of a 2-hour video ({heads['frames']} x {heads['hidden']}, "
-            f"{features:.1f} MiB): RSS before {heads['rss_before_mib']:.0f} MiB, peak RSS "
-            f"{heads['peak_rss_mib']:.0f} MiB (+{heads['peak_rss_mib'] - heads['rss_before_mib']:.0f} MiB), "
-            f"{heads['heads_generate_s']:.1f} s."
+            f"ViT-B heads + generate on random features of a 2-hour video ({heads['frames']} x {heads['hidden']} "
+            f"float32 = {features:.1f} MiB), fresh process: RSS before {heads['rss_before_mib']:.0f} MiB; peak after "
+            f"`model(frame_embeds)` {heads['peak_after_forward_mib']:.0f} MiB "
+            f"(+{heads['peak_after_forward_mib'] - heads['rss_before_mib']:.0f}); peak after `generate` "
+            f"{heads['peak_rss_mib']:.0f} MiB (+{heads['peak_rss_mib'] - heads['rss_before_mib']:.0f}), of which the "
+            f"cross-attention key/value cache of `generate` (2 x layers x beams x T x D floats) is "
+            f"{heads['cross_cache_mib']:.0f} MiB; {heads['heads_generate_s']:.1f} s."
         )
     print()
     print(
@@ -348,7 +362,7 @@ def main(argv=None) -> None:
     parser.add_argument("--video_dir", default=os.path.join(tempfile.gettempdir(), "vsum_bench_videos"))
     parser.add_argument("--video_fps", type=int, default=4, help="frame rate of the generated tiny-model videos")
     parser.add_argument("--size", type=int, default=96, help="width = height of the tiny-model videos")
-    parser.add_argument("--vitb_seconds", type=float, default=60)
+    parser.add_argument("--vitb_seconds", type=float, default=30)
     parser.add_argument("--vitb_width", type=int, default=320)
     parser.add_argument("--vitb_height", type=int, default=240)
     parser.add_argument("--vitb_fps", type=int, default=8)
