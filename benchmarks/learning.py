@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -41,19 +42,26 @@ ABLATIONS = {
 METRICS = ["f1_mean", "f1_max", "kendall", "spearman", "bleu_4", "meteor", "rouge_l", "cider"]
 
 
-def build_initial_models(work_dir: Path, seed: int) -> dict[str, Path]:
-    """One saved tiny model per ablation; all share the first one's vision encoder (checked)."""
+def build_initial_models(work_dir: Path, seed: int, hidden_size: int, image_size: int, text_layers: int) -> dict[str, Path]:
+    """One saved small model per ablation; all share the first one's vision encoder."""
     import torch
 
     from vsum import VsumModel
     from vsum.data import SYNTHXUM_WORDS
     from vsum.tiny import make_tiny_processor, tiny_config
 
-    processor = make_tiny_processor(words=SYNTHXUM_WORDS)
+    processor = make_tiny_processor(words=SYNTHXUM_WORDS, image_size=image_size)
     folders, vision = {}, None
     for name, overrides in ABLATIONS.items():
         torch.manual_seed(seed)
-        model = VsumModel(tiny_config(processor, **overrides))
+        config = tiny_config(
+            processor,
+            hidden_size=hidden_size,
+            image_size=image_size,
+            text_config=dict(num_hidden_layers=text_layers),
+            **overrides,
+        )
+        model = VsumModel(config)
         if vision is None:
             vision = model.vision_model.state_dict()
         else:
@@ -70,8 +78,10 @@ def load_script(name: str):
     library if `scripts/` were put on `sys.path`)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(f"_vsum_script_{name}", REPO_ROOT / "scripts" / f"{name}.py")
+    module_name = f"_vsum_script_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, REPO_ROOT / "scripts" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # before exec_module: the scripts' argument dataclasses need it
     spec.loader.exec_module(module)
     return module
 
@@ -85,6 +95,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--learning_rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--hidden_size", type=int, default=32, help="width of the random ViT, TT, LA and decoder")
+    parser.add_argument("--image_size", type=int, default=32, help="frames are resized to this (ViT patch 16)")
+    parser.add_argument("--text_layers", type=int, default=1, help="text decoder layers")
     parser.add_argument("--export_demo", default=None, help="copy the TT+LA model (weights, config, processor) here")
     args = parser.parse_args(argv)
 
@@ -103,7 +116,7 @@ def main(argv=None) -> dict:
     timings["data_s"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    init = build_initial_models(work_dir, args.seed)
+    init = build_initial_models(work_dir, args.seed, args.hidden_size, args.image_size, args.text_layers)
     features_dir = work_dir / "features"
     extract_features.main(
         ["--model_name_or_path", str(init["TT+LA"]), "--data_dir", str(data_dir), "--output_dir", str(features_dir),
@@ -132,10 +145,14 @@ def main(argv=None) -> dict:
         )
         timings[f"{name}_s"] = time.perf_counter() - start
 
+    from vsum.data import load_videoxum
+
+    splits = load_videoxum(data_dir, splits=["train", "test"])
     for kind in ("random", "uniform", "constant_text"):
-        results[f"baseline: {kind}"] = evaluate_script.baseline_metrics(
-            data_dir=str(data_dir), split="test", kind=kind, seed=args.seed
+        predictions = evaluate_script.baseline_predictions(
+            splits["test"], kind, seed=args.seed, train_dataset=splits["train"]
         )
+        results[f"baseline: {kind}"] = evaluate_script.compute_metrics(predictions, splits["test"])
 
     header = "| model | " + " | ".join(METRICS) + " |"
     lines = [header, "|" + "---|" * (len(METRICS) + 1)]
