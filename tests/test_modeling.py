@@ -320,3 +320,32 @@ def test_tiny_random_vit_separates_frames(tiny_model):
     bright = torch.full((1, 1, 3, 32, 32), 1.5)
     embeds = tiny_model.encode_frames(torch.cat([dark, bright], dim=1))
     assert (embeds[0, 0] - embeds[0, 1]).norm() > 0.1 * embeds[0, 0].norm()
+
+
+def test_decoder_memory_pools_long_videos_per_video():
+    model = VsumModel(tiny_config(decoder_max_frames=8)).eval()
+    features = torch.randn(2, 20, 32)
+    mask = torch.tensor([[1] * 20, [1] * 6 + [0] * 14]).bool()
+    memory, memory_mask = model.decoder_memory(features, mask)
+    # Video 0: 20 frames > 8 -> windows of ceil(20 / 8) = 3 -> 7 pooled frames (the last one averages 2 frames).
+    assert memory.shape == (2, 7, 32) and memory_mask.sum(1).tolist() == [7, 6]
+    torch.testing.assert_close(memory[0, 0], features[0, :3].mean(0))
+    torch.testing.assert_close(memory[0, 6], features[0, 18:].mean(0))
+    torch.testing.assert_close(memory[1, :6], features[1, :6])  # short video untouched
+    short = torch.randn(1, 8, 32)
+    same, same_mask = model.decoder_memory(short, torch.ones(1, 8, dtype=torch.bool))
+    assert same is short and same_mask.all()
+
+
+def test_long_video_text_is_padding_invariant_and_reuses_features():
+    model = VsumModel(tiny_config(decoder_max_frames=8, prompt_token_ids=[5, 6, 7, 8])).eval()
+    frames = torch.randn(1, 21, 32)
+    padded = torch.cat([frames, 30 * torch.randn(1, 9, 32)], dim=1)
+    mask = torch.tensor([[1] * 21 + [0] * 9])
+    expected = model.generate(frame_embeds=frames, num_beams=2, max_new_tokens=6)
+    assert torch.equal(expected, model.generate(frame_embeds=padded, frame_mask=mask, num_beams=2, max_new_tokens=6))
+    output = model(frame_embeds=padded, frame_mask=mask)
+    reused = model.generate(frame_features=output.frame_features, frame_mask=output.frame_mask, num_beams=2, max_new_tokens=6)
+    assert torch.equal(expected, reused)
+    with pytest.raises(ValueError, match="frame_features` alone"):
+        model.generate(frame_features=output.frame_features, frame_embeds=frames)

@@ -53,6 +53,12 @@ class VsumConfig(PreTrainedConfig):
             Keep the ViT frozen (no gradients, frames encoded under `torch.no_grad`).
         vision_chunk_size (`int`, *optional*, defaults to 64):
             Frames per ViT forward in `encode_frames`, so memory does not grow with video length.
+        decoder_max_frames (`int`, *optional*, defaults to 512):
+            The text decoder cross-attends to at most this many frames: a longer video's frame features are
+            average-pooled over time in windows of `ceil(T / decoder_max_frames)` frames (per video, so padding
+            changes nothing). Training sees at most `max_frames` = 512 frames anyway, and this keeps `generate`'s
+            cross-attention cache (layers x beams x frames x hidden) bounded for hours-long videos. The saliency
+            head always scores every frame. `None` attends to all frames.
 
     Example:
 
@@ -84,6 +90,7 @@ class VsumConfig(PreTrainedConfig):
     prompt_token_ids: list[int] | None = None
     freeze_vision: bool = True
     vision_chunk_size: int = 64
+    decoder_max_frames: int | None = 512
     initializer_range: float = 0.02
     tie_word_embeddings: bool = True
 
@@ -142,6 +149,8 @@ class VsumConfig(PreTrainedConfig):
         _check(self.tsum_loss_weight >= 0, "tsum_loss_weight", self.tsum_loss_weight, "must be >= 0")
         _check(isinstance(self.prompt, str), "prompt", self.prompt, "must be a string")
         _check(self.vision_chunk_size >= 1, "vision_chunk_size", self.vision_chunk_size, "must be >= 1")
+        if self.decoder_max_frames is not None:
+            _check(self.decoder_max_frames >= 1, "decoder_max_frames", self.decoder_max_frames, "must be >= 1 or None")
 
 
 # Registration. `register_for_auto_class` makes `save_pretrained` write `auto_map` (remote code); the native

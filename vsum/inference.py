@@ -78,9 +78,12 @@ def summarize_video(
     frame_embeds = frame_embeds[None].to(device)  # (1, T, D)
     with torch.no_grad():
         output = model(frame_embeds=frame_embeds)
-        ids = model.generate(frame_embeds=frame_embeds, **generate_kwargs)
+        saliency_logits = output.saliency_logits.cpu()
+        # The decoder reuses the contextualised features: the temporal modules run once.
+        ids = model.generate(frame_features=output.frame_features, frame_mask=output.frame_mask, **generate_kwargs)
+        del output
     finished = time.perf_counter()
-    summary = processor.post_process_summary(output.saliency_logits, frame_timestamps=timestamps[None], ratio=ratio)[0]
+    summary = processor.post_process_summary(saliency_logits, frame_timestamps=timestamps[None], ratio=ratio)[0]
     result = format_summary(summary, processor.batch_decode(ids)[0], video=path, duration=info.duration, fps=fps, ratio=ratio)
     result["model"] = getattr(model.config, "_name_or_path", "") or None
     result["timings"] = {

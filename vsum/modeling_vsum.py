@@ -468,6 +468,31 @@ class VsumModel(VsumPreTrainedModel):
             raise ValueError(f"frame_mask marks no real frame for batch item(s) {empty}; each video needs >= 1 frame")
         return frame_mask
 
+    def decoder_memory(self, frame_features: torch.Tensor, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """What the text decoder cross-attends to: the frame features, average-pooled over time for videos longer
+        than `config.decoder_max_frames` (each video with its own window `ceil(T_video / decoder_max_frames)`).
+
+        Returns:
+            `(memory, mask)` of shapes `(batch, frames', hidden)` and `(batch, frames')`, `frames' <= frames`.
+        """
+        limit = self.config.decoder_max_frames
+        lengths = frame_mask.sum(dim=1)
+        if limit is None or int(lengths.max()) <= limit:
+            return frame_features, frame_mask
+        # Only long videos get here (inference on hour-long videos); one pooling call per video keeps each video's
+        # result independent of what it is batched with.
+        pooled = []
+        for row in range(frame_features.shape[0]):
+            features = frame_features[row][frame_mask[row]]  # (T_video, D)
+            if features.shape[0] > limit:
+                window = math.ceil(features.shape[0] / limit)
+                features = F.avg_pool1d(features.T[None], window, window, ceil_mode=True)[0].T  # (<= limit, D)
+            pooled.append(features)
+        memory = nn.utils.rnn.pad_sequence(pooled, batch_first=True)  # (B, T', D)
+        sizes = torch.tensor([len(p) for p in pooled], device=memory.device)
+        mask = torch.arange(memory.shape[1], device=memory.device)[None] < sizes[:, None]
+        return memory, mask
+
     # ------------------------------------------------------------------ losses
 
     @staticmethod
@@ -538,11 +563,12 @@ class VsumModel(VsumPreTrainedModel):
         if labels is not None and input_ids is None:
             raise ValueError("`labels` were given without `input_ids`; pass both (the processor returns both)")
         if input_ids is not None:
+            decoder_memory, decoder_mask = self.decoder_memory(frame_features, frame_mask)
             decoder_outputs = self.text_decoder(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
-                encoder_hidden_states=frame_features,
-                encoder_attention_mask=frame_mask.long(),
+                encoder_hidden_states=decoder_memory,
+                encoder_attention_mask=decoder_mask.long(),
                 labels=labels,
                 return_dict=True,
             )
@@ -575,6 +601,7 @@ class VsumModel(VsumPreTrainedModel):
         input_ids: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         frame_timestamps: torch.Tensor | None = None,
+        frame_features: torch.Tensor | None = None,
         **generate_kwargs,
     ) -> torch.LongTensor:
         r"""
@@ -585,13 +612,26 @@ class VsumModel(VsumPreTrainedModel):
             input_ids (`torch.LongTensor` of shape `(batch, prompt_length)`, *optional*):
                 The prompt (decoder BOS + prompt tokens). Defaults to `config.prompt_token_ids`.
             frame_timestamps (`torch.Tensor`, *optional*): ignored, so `generate(**processor(videos=...))` works.
+            frame_features (`torch.FloatTensor` of shape `(batch, frames, hidden)`, *optional*):
+                `VsumOutput.frame_features` of a forward pass already made (with its `frame_mask`): the temporal
+                modules are not run again. Instead of `pixel_values` / `frame_embeds`.
             generate_kwargs: passed to `generate` (e.g. `num_beams=3, max_length=128, min_length=10`).
 
         Returns:
             `torch.LongTensor` of shape `(batch, sequence_length)`: token ids, prompt included (use
             [`VsumProcessor.batch_decode`], which strips it).
         """
-        frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
+        if frame_features is not None:
+            if pixel_values is not None or frame_embeds is not None:
+                raise ValueError("Pass `frame_features` alone, without `pixel_values` or `frame_embeds`")
+            if frame_features.dim() != 3 or frame_features.shape[-1] != self.config.hidden_size:
+                raise ValueError(
+                    f"frame_features must have shape (batch, frames, {self.config.hidden_size}), "
+                    f"got {tuple(frame_features.shape)}"
+                )
+            frame_mask = self._check_frame_mask(frame_mask, frame_features.shape[:2], "frame_features", frame_features.device)
+        else:
+            frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
         batch = frame_features.shape[0]
         if input_ids is None:
             if self.config.prompt_token_ids is None:
@@ -605,11 +645,12 @@ class VsumModel(VsumPreTrainedModel):
         text_config = self.config.text_config
         generate_kwargs.setdefault("eos_token_id", text_config.sep_token_id)
         generate_kwargs.setdefault("pad_token_id", text_config.pad_token_id)
+        decoder_memory, decoder_mask = self.decoder_memory(frame_features, frame_mask)
         return self.text_decoder.generate(
             input_ids=input_ids,
             attention_mask=attention_mask,
-            encoder_hidden_states=frame_features,
-            encoder_attention_mask=frame_mask.long(),
+            encoder_hidden_states=decoder_memory,
+            encoder_attention_mask=decoder_mask.long(),
             **generate_kwargs,
         )
 

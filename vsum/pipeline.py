@@ -54,7 +54,7 @@ class VideoSummarizationPipeline(Pipeline):
         generate_kwargs = {"num_beams": 3, "max_length": 128, "min_length": 10, **(generate_kwargs or {})}
         frame_embeds = inputs["frame_embeds"].to(self.model.device)
         output = self.model(frame_embeds=frame_embeds)
-        ids = self.model.generate(frame_embeds=frame_embeds, **generate_kwargs)
+        ids = self.model.generate(frame_features=output.frame_features, frame_mask=output.frame_mask, **generate_kwargs)
         return {**inputs, "saliency_logits": output.saliency_logits.cpu(), "ids": ids.cpu()}
 
     def postprocess(self, outputs, ratio=None):
