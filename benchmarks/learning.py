@@ -15,7 +15,7 @@ What it does
 Run
 ---
 ```bash
-python benchmarks/learning.py --work_dir data/learning             # ~10-15 min on 2 CPU cores
+python benchmarks/learning.py --work_dir data/learning             # ~6 min on 2 CPU cores
 python benchmarks/learning.py --work_dir data/learning --export_demo vsum/demo/checkpoint   # also refresh the demo
 ```
 """
@@ -92,12 +92,12 @@ def main(argv=None) -> dict:
     parser.add_argument("--videos", type=int, default=80)
     parser.add_argument("--min_duration", type=float, default=20.0)
     parser.add_argument("--max_duration", type=float, default=60.0)
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--learning_rate", type=float, default=1e-3)
+    parser.add_argument("--epochs", type=int, default=80)
+    parser.add_argument("--learning_rate", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--hidden_size", type=int, default=32, help="width of the random ViT, TT, LA and decoder")
-    parser.add_argument("--image_size", type=int, default=32, help="frames are resized to this (ViT patch 16)")
-    parser.add_argument("--text_layers", type=int, default=1, help="text decoder layers")
+    parser.add_argument("--hidden_size", type=int, default=64, help="width of the random ViT, TT, LA and decoder")
+    parser.add_argument("--image_size", type=int, default=64, help="frames are resized to this (ViT patch 16)")
+    parser.add_argument("--text_layers", type=int, default=2, help="text decoder layers")
     parser.add_argument("--export_demo", default=None, help="copy the TT+LA model (weights, config, processor) here")
     args = parser.parse_args(argv)
 
