@@ -159,6 +159,12 @@ def bad_files(tmp_path_factory):
         for packet in stream.encode():
             container.mux(packet)
     fast = faststart.read_bytes()
+    # A zero-length video: a container written with a video stream and not a single frame.
+    zero_length = root / "zero_length.mp4"
+    with av.open(str(zero_length), mode="w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        container.start_encoding()
     files = {
         "missing": str(root / "missing.mp4"),
         "empty": root / "empty.mp4",
@@ -167,6 +173,7 @@ def bad_files(tmp_path_factory):
         "truncated": root / "truncated.mp4",
         "truncated_faststart": root / "truncated_faststart.mp4",
         "audio_only": write_audio_only(root / "audio_only.mp4"),
+        "zero_length": zero_length,
         "directory": str(root),
     }
     files["empty"].write_bytes(b"")
@@ -187,6 +194,7 @@ def bad_files(tmp_path_factory):
         ("truncated", "not a readable video"),
         ("truncated_faststart", "truncated file"),
         ("audio_only", "no video stream"),
+        ("zero_length", "zero-length video"),
         ("directory", "is a directory"),
     ],
 )

@@ -75,7 +75,9 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         raise _video_error(path, f"not a readable video file ({error})") from None
     with container:
         if not container.streams.video:
-            kinds = sorted({stream.type for stream in container.streams}) or ["none"]
+            kinds = sorted({stream.type for stream in container.streams})
+            if not kinds:
+                raise _video_error(path, "contains no streams (zero-length video or empty container)")
             raise _video_error(path, f"has no video stream (streams: {', '.join(kinds)}; audio-only?)")
         stream = container.streams.video[0]
         has_audio = bool(container.streams.audio)
