@@ -223,9 +223,12 @@ def run_child(spec: str, args) -> dict:
         result["heads_generate_s"] = time.perf_counter() - start
         result["peak_rss_mib"] = peak_rss_mib()
         text = model.config.text_config
-        # generate caches the cross-attention keys and values of every decoder layer for every beam.
+        # generate caches the cross-attention keys and values of every decoder layer for every beam; the decoder
+        # sees at most `decoder_max_frames` (pooled) frames.
+        memory_frames = min(frames, model.config.decoder_max_frames or frames)
+        result["decoder_frames"] = memory_frames
         result["cross_cache_mib"] = (
-            2 * text.num_hidden_layers * GENERATE_KWARGS["num_beams"] * frames * text.hidden_size * 4 / 2**20
+            2 * text.num_hidden_layers * GENERATE_KWARGS["num_beams"] * memory_frames * text.hidden_size * 4 / 2**20
         )
         return result
 
@@ -345,8 +348,9 @@ def print_table(rows: list[dict], heads: dict | None, args) -> None:
             f"`model(frame_embeds)` {heads['peak_after_forward_mib']:.0f} MiB "
             f"(+{heads['peak_after_forward_mib'] - heads['rss_before_mib']:.0f}); peak after `generate` "
             f"{heads['peak_rss_mib']:.0f} MiB (+{heads['peak_rss_mib'] - heads['rss_before_mib']:.0f}), of which the "
-            f"cross-attention key/value cache of `generate` (2 x layers x beams x T x D floats) is "
-            f"{heads['cross_cache_mib']:.0f} MiB; {heads['heads_generate_s']:.1f} s."
+            f"cross-attention key/value cache of `generate` (2 x layers x beams x {heads['decoder_frames']} pooled frames "
+            f"x D floats; `decoder_max_frames`) is {heads['cross_cache_mib']:.0f} MiB; "
+            f"{heads['heads_generate_s']:.1f} s."
         )
     print()
     print(
