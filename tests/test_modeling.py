@@ -349,3 +349,14 @@ def test_long_video_text_is_padding_invariant_and_reuses_features():
     assert torch.equal(expected, reused)
     with pytest.raises(ValueError, match="frame_features` alone"):
         model.generate(frame_features=output.frame_features, frame_embeds=frames)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import vsum.configuration_vsum
+    import vsum.modeling_vsum
+
+    for module in (vsum.configuration_vsum, vsum.modeling_vsum):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, (module.__name__, result)

@@ -69,6 +69,7 @@ class VsumConfig(PreTrainedConfig):
     >>> config.hidden_size
     768
     >>> model = VsumModel(config)  # doctest: +SKIP
+
     ```"""
 
     model_type = "vsum"

@@ -344,6 +344,7 @@ class VsumModel(VsumPreTrainedModel):
     torch.Size([2, 10])
     >>> model.generate(frame_embeds=frame_embeds, frame_mask=frame_mask, max_new_tokens=5).shape[0]
     2
+
     ```"""
 
     def __init__(self, config: VsumConfig):
