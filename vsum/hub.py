@@ -112,8 +112,10 @@ def render_model_card(
     generation: dict[str, int] | None = None,
     description: str | None = None,
     template_path: str | os.PathLike | None = None,
+    adapter_only: bool = False,
 ):
-    """Renders `model_card.md` with `huggingface_hub.ModelCard.from_template` and returns the `ModelCard`."""
+    """Renders `model_card.md` with `huggingface_hub.ModelCard.from_template` and returns the `ModelCard`
+    (`adapter_only`: the folder holds LoRA adapters, not a loadable model; the card says so)."""
     from huggingface_hub import ModelCard
 
     template_path = Path(template_path or DEFAULT_TEMPLATE_PATH)
@@ -144,6 +146,7 @@ def render_model_card(
         eval_split=eval_split,
         num_eval_videos=(metrics or {}).get("num_videos", "n/a"),
         metrics_table=_markdown_table(metric_rows, ("metric", "value")) if metric_rows else "No evaluation was run.",
+        adapter_only=adapter_only,
         **generation,
     )
 
@@ -188,6 +191,7 @@ def export_model(
         fps=fps,
         generation=generation,
         template_path=template_path,
+        adapter_only=hasattr(model, "get_base_model"),
     )
     card.save(str(folder / "README.md"))
     return folder
