@@ -291,16 +291,6 @@ def read_predictions(path: str | os.PathLike) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------------- evaluation
 
 
-def load_model_and_processor(name_or_path: str):
-    from transformers import AutoModel, AutoProcessor
-
-    model = AutoModel.from_pretrained(name_or_path, trust_remote_code=True)
-    processor = AutoProcessor.from_pretrained(name_or_path, trust_remote_code=True)
-    if getattr(model.config, "prompt_token_ids", None) is None:
-        model.config.prompt_token_ids = processor.prompt_token_ids
-    return model, processor
-
-
 @torch.no_grad()
 def predict(model, processor, dataloader, accelerator, args: EvaluationArguments, summary_ratio: float) -> list[dict]:
     """Per-video predictions in dataset order (on every process), gathered so that each video counts once.
@@ -372,7 +362,9 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
     accelerator = Accelerator()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     set_seed(args.seed)
-    model, processor = load_model_and_processor(args.model_name_or_path)
+    from vsum.summarize import load_model
+
+    model, processor, _ = load_model(args.model_name_or_path, device="cpu")
     model = model.to(accelerator.device).eval()  # inference only: no DDP wrapper needed
     summary_ratio = args.summary_ratio or model.config.summary_ratio
     fps = args.fps or processor.video_processor.fps

@@ -62,7 +62,7 @@ from accelerate.utils import gather_object  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 from transformers import HfArgumentParser  # noqa: E402
 
-from vsum import VsumModel, VsumProcessor, VsumVideoProcessor  # noqa: E402
+from vsum import VsumModel, VsumProcessor  # noqa: E402
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
 from vsum.processing_vsum import iter_video_frames, probe_video  # noqa: E402
 
@@ -175,16 +175,7 @@ def load_model_and_processor(args: ModelArguments) -> tuple[VsumModel, VsumProce
         model = VsumModel.from_pretrained(args.model_name_or_path)
         processor = VsumProcessor.from_pretrained(args.model_name_or_path)
     else:
-        from transformers import BlipProcessor
-
-        blip_processor = BlipProcessor.from_pretrained(args.blip_model)
-        image_processor = blip_processor.image_processor
-        video_processor = VsumVideoProcessor(
-            size={"height": image_processor.size["height"], "width": image_processor.size["width"]},
-            image_mean=image_processor.image_mean,
-            image_std=image_processor.image_std,
-        )
-        processor = VsumProcessor(video_processor=video_processor, tokenizer=blip_processor.tokenizer)
+        processor = VsumProcessor.from_blip(args.blip_model)
         model = VsumModel.from_blip(args.blip_model, prompt_token_ids=processor.prompt_token_ids)
     return model.to(_DTYPES[args.dtype]).eval(), processor
 

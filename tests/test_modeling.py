@@ -360,3 +360,13 @@ def test_docstring_examples_run():
     for module in (vsum.configuration_vsum, vsum.modeling_vsum):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, (module.__name__, result)
+
+
+def test_processor_from_blip_uses_blip_tokenizer_and_paper_preprocessing(tmp_path, tiny_processor):
+    from vsum import VsumProcessor
+
+    tiny_processor.tokenizer.save_pretrained(tmp_path)  # a BLIP checkpoint folder holds its tokenizer
+    processor = VsumProcessor.from_blip(tmp_path, prompt="a clip of ")
+    assert len(processor.tokenizer) == len(tiny_processor.tokenizer)
+    assert processor.video_processor.size == {"height": 224, "width": 224} and processor.video_processor.fps == 1.0
+    assert processor.prompt == "a clip of " and processor.prompt_token_ids[0] == processor.tokenizer.bos_token_id

@@ -363,6 +363,19 @@ class VsumProcessor(ProcessorMixin):
         self.max_text_length = max_text_length
         super().__init__(video_processor, tokenizer, **kwargs)
 
+    @classmethod
+    def from_blip(cls, name_or_path, **kwargs) -> "VsumProcessor":
+        """A processor for a model built with `VsumModel.from_blip(name_or_path)`: BLIP's tokenizer and the default
+        video processor (1 fps, 224x224, BLIP's mean/std: the paper's preprocessing, whatever BLIP's image size).
+
+        Args:
+            name_or_path (`str` or `os.PathLike`): a BLIP captioning checkpoint (name or folder) holding its tokenizer.
+            kwargs: `VsumProcessor` arguments (`prompt`, `max_text_length`).
+        """
+        from transformers import AutoTokenizer
+
+        return cls(video_processor=VsumVideoProcessor(), tokenizer=AutoTokenizer.from_pretrained(name_or_path), **kwargs)
+
     @property
     def model_input_names(self):
         return ["pixel_values", "frame_mask", "input_ids", "attention_mask"]

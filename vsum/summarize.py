@@ -84,6 +84,8 @@ def load_model(model: str | None = None, device: str = "auto"):
         processor = AutoProcessor.from_pretrained(name, trust_remote_code=True)
     except OSError as error:
         raise ValueError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from None
+    if loaded.config.prompt_token_ids is None:  # older exports: the processor knows the prompt
+        loaded.config.prompt_token_ids = processor.prompt_token_ids
     return loaded, processor, name
 
 

@@ -227,9 +227,9 @@ def build_model_and_processor(model_args: ModelArguments, max_frames: int | None
     - `"tiny"`: a tiny random model whose tokenizer covers the SynthXum words (`vsum.tiny`).
     - a folder whose config has `model_type: vsum`: loaded with `from_pretrained` (ablation flags then raise,
       since they would not match the trained weights).
-    - otherwise a BLIP captioning checkpoint: `VsumModel.from_blip`, processor = BLIP's tokenizer + `VsumVideoProcessor`.
+    - otherwise a BLIP captioning checkpoint: `VsumModel.from_blip` and `VsumProcessor.from_blip`.
     """
-    from vsum import VsumModel, VsumProcessor, VsumVideoProcessor
+    from vsum import VsumModel, VsumProcessor
 
     name = model_args.model_name_or_path
     overrides = config_overrides(model_args)
@@ -246,10 +246,7 @@ def build_model_and_processor(model_args: ModelArguments, max_frames: int | None
         processor = VsumProcessor.from_pretrained(name)
         model = VsumModel.from_pretrained(name, **overrides)
     else:
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(name)
-        processor = VsumProcessor(video_processor=VsumVideoProcessor(), tokenizer=tokenizer)
+        processor = VsumProcessor.from_blip(name)
         overrides.update(prompt=processor.prompt, prompt_token_ids=processor.prompt_token_ids)
         model = VsumModel.from_blip(name, **overrides)
     if model.config.prompt_token_ids is None:
