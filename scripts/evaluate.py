@@ -304,13 +304,17 @@ def predict(model, processor, dataloader, accelerator, args: EvaluationArguments
     records: dict[int, dict[str, Any]] = {}
     for batch in tqdm(dataloader, desc="evaluate", disable=not accelerator.is_local_main_process):
         inputs = {k: batch[k] for k in ("pixel_values", "frame_embeds", "frame_mask") if k in batch}
-        logits = model(**inputs).saliency_logits.float()
-        logits = accelerator.pad_across_processes(logits, dim=1, pad_index=0)
+        outputs = model(**inputs)
+        logits = accelerator.pad_across_processes(outputs.saliency_logits.float(), dim=1, pad_index=0)
         mask = accelerator.pad_across_processes(batch["frame_mask"].long(), dim=1, pad_index=0)
         gathered = [logits, mask, batch["example_index"]]
         if args.text_metrics:
-            sequences = model.generate(
-                **inputs, num_beams=args.num_beams, max_length=args.max_length, min_length=args.min_length
+            sequences = model.generate(  # reuses the forward's frame features: ViT and temporal modules run once
+                frame_features=outputs.frame_features,
+                frame_mask=outputs.frame_mask,
+                num_beams=args.num_beams,
+                max_length=args.max_length,
+                min_length=args.min_length,
             )
             gathered.append(accelerator.pad_across_processes(sequences, dim=1, pad_index=pad_id))
         gathered = accelerator.gather_for_metrics(tuple(gathered))

@@ -461,9 +461,9 @@ def evaluate(model, dataloader, accelerator, processor, dataset, train_args: Vsu
             references.append(row_labels[(row_labels >= 0).all(dim=1)].cpu().numpy().astype(np.int64))
         indices.extend(index.tolist())
         if train_args.text_metrics:
-            video_inputs = {k: batch[k] for k in ("pixel_values", "frame_embeds", "frame_mask") if k in batch}
-            sequences = core.generate(
-                **video_inputs,
+            sequences = core.generate(  # reuses the forward's frame features: ViT and temporal modules run once
+                frame_features=outputs.frame_features,
+                frame_mask=outputs.frame_mask,
                 num_beams=train_args.num_beams,
                 max_length=train_args.max_length,
                 min_length=train_args.min_length,
