@@ -64,7 +64,7 @@ from transformers import HfArgumentParser  # noqa: E402
 
 from vsum import VsumModel, VsumProcessor  # noqa: E402
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
-from vsum.processing_vsum import iter_video_frames, probe_video  # noqa: E402
+from vsum.inference import encode_video  # noqa: E402
 
 
 logger = logging.getLogger("extract_features")
@@ -180,7 +180,6 @@ def load_model_and_processor(args: ModelArguments) -> tuple[VsumModel, VsumProce
     return model.to(_DTYPES[args.dtype]).eval(), processor
 
 
-@torch.inference_mode()
 def extract_video(
     model: VsumModel,
     processor: VsumProcessor,
@@ -188,20 +187,16 @@ def extract_video(
     fps: float = 1.0,
     batch_size: int = 64,
     decode_backend: str = "auto",
-    device: torch.device | str = "cpu",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`(features (T, hidden) float32, timestamps (T,))` of one video, `batch_size` frames decoded/encoded at a time.
+    """`(features (T, hidden) float32, timestamps (T,))` of one video, `batch_size` frames decoded/encoded at a time
+    (`vsum.inference.encode_video`, the streaming path the CLI and pipeline use).
 
     Raises `ValueError` (naming the file) for a corrupt or missing video.
     """
-    info = probe_video(path)
-    features, stamps = [], []
-    for frames, timestamps in iter_video_frames(path, fps, None, batch_size, decode_backend, info=info):
-        pixel_values = processor.video_processor.preprocess_frames(frames)  # (n, 3, H, W)
-        embeds = model.encode_frames(pixel_values[None].to(device), chunk_size=batch_size)[0]
-        features.append(embeds.float().cpu().numpy())
-        stamps.append(timestamps)
-    return np.concatenate(features), np.concatenate(stamps)
+    features, timestamps, _ = encode_video(
+        path, model, processor, fps=fps, chunk_size=batch_size, decode_backend=decode_backend
+    )
+    return features.float().numpy(), timestamps.numpy()
 
 
 def save_npz_atomic(path: str, **arrays: np.ndarray) -> None:
@@ -285,8 +280,7 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
         else:
             try:
                 features, timestamps = extract_video(
-                    model, processor, path, data_args.fps, data_args.batch_size, data_args.decode_backend,
-                    accelerator.device,
+                    model, processor, path, data_args.fps, data_args.batch_size, data_args.decode_backend
                 )
             except ValueError as error:
                 logger.warning("Corrupt video %s: %s", video_id, error)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import torch
 
-from .processing_vsum import iter_video_frames, probe_video
+from .processing_vsum import iter_video_frames, probe_video, sample_frame_indices
 
 
 def encode_video(
@@ -23,32 +23,30 @@ def encode_video(
     fps: float | None = None,
     max_frames: int | None = None,
     chunk_size: int | None = None,
+    decode_backend: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ):
-    """Streams a video through decoding, preprocessing and the frozen ViT.
+    """Streams a video through decoding, preprocessing and the frozen ViT, `chunk_size` frames at a time.
 
     Returns:
-        `(frame_embeds, timestamps, info)`: `(frames, hidden)` float tensor, `(frames,)` seconds, [`VideoInfo`].
+        `(frame_embeds, timestamps, info)`: `(frames, hidden)` float tensor on the CPU, `(frames,)` float64 seconds,
+        and the [`VideoInfo`] of the probe. Raises `ValueError` naming the file for a missing or corrupt video.
     """
     video_processor = processor.video_processor
     fps = video_processor.fps if fps is None else fps
     chunk_size = chunk_size or model.config.vision_chunk_size
+    decode_backend = decode_backend or video_processor.decode_backend
     info = probe_video(path)
+    total = len(sample_frame_indices(info.frame_timestamps, info.duration, fps, max_frames))
     device = next(model.parameters()).device
-    embeds, stamps, done = [], [], 0
-    total = None
-    for frames, chunk_stamps in iter_video_frames(path, fps, max_frames, chunk_size, video_processor.decode_backend, info):
+    embeds, stamps = [], []
+    for frames, chunk_stamps in iter_video_frames(path, fps, max_frames, chunk_size, decode_backend, info):
         pixel_values = video_processor.preprocess_frames(frames).to(device)  # (n, 3, H, W)
         with torch.no_grad():
             embeds.append(model.encode_frames(pixel_values[None]).squeeze(0).cpu())  # (n, D)
         stamps.append(torch.as_tensor(chunk_stamps))
-        done += len(frames)
         if progress is not None:
-            if total is None:
-                from .processing_vsum import sample_frame_indices
-
-                total = len(sample_frame_indices(info.frame_timestamps, info.duration, fps, max_frames))
-            progress(done, total)
+            progress(sum(len(s) for s in stamps), total)
     return torch.cat(embeds), torch.cat(stamps).double(), info
 
 
