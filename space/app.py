@@ -13,7 +13,6 @@ fresh folder under the app's work folder; folders older than `KEEP_REQUEST_S` ar
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
@@ -23,9 +22,7 @@ from typing import Any
 
 import gradio as gr
 
-from vsum.inference import summarize_video
-from vsum.summarize import load_model
-from vsum.video import plot_saliency, write_highlights
+from vsum.summarize import load_model, output_paths, summarize_to_files
 
 
 RATIO_MIN, RATIO_MAX, RATIO_DEFAULT = 0.05, 0.5, 0.15
@@ -72,31 +69,32 @@ def summarize_upload(
     work_dir.mkdir(parents=True, exist_ok=True)
     prune_requests(work_dir)
     out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
-    stem = Path(video).stem or "video"
-    suffixes = (".highlights.mp4", ".saliency.png", ".summary.json")
-    reel, plot, summary_json = (out_dir / f"{stem}{suffix}" for suffix in suffixes)
 
     def on_progress(done: int, total: int) -> None:
         if progress is not None:
             progress((done, total), desc="Encoding frames", unit="frames")
 
-    try:
-        started = time.perf_counter()
-        summary = summarize_video(video, model, processor, ratio=float(ratio), progress=on_progress)
+    def on_media() -> None:
         if progress is not None:
             progress(1.0, desc="Writing the highlight reel")
-        media_start = time.perf_counter()
-        summary["highlights_duration"] = write_highlights(video, summary["segments"], reel)
-        plot_saliency(summary, plot)
-        summary["timings"]["media_s"] = time.perf_counter() - media_start
-        summary["timings"]["wall_s"] = time.perf_counter() - started
+
+    try:
+        summary = summarize_to_files(
+            video,
+            model,
+            processor,
+            out_dir,
+            model_name=model_name,
+            ratio=float(ratio),
+            progress=on_progress,
+            on_media=on_media,
+            video_label=Path(video).name,
+        )
     except (ValueError, RuntimeError, OSError) as error:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise gr.Error(_one_line(error, video)) from error
-    summary["video"] = Path(video).name
-    summary["model"] = model_name or summary.get("model")
-    summary_json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return summary["text"], str(reel), str(plot), summary
+    paths = output_paths(Path(video), out_dir)
+    return summary["text"], str(paths["highlights"]), str(paths["plot"]), summary
 
 
 def build_demo(

@@ -113,9 +113,6 @@ def summarize_many(
 ) -> BatchReport:
     from tqdm.auto import tqdm
 
-    from .inference import summarize_video
-    from .video import plot_saliency, write_highlights
-
     report = BatchReport()
     for video in videos:
         paths = output_paths(video, out_dir)
@@ -131,18 +128,18 @@ def summarize_many(
             bar.refresh()
 
         try:
-            started = time.perf_counter()
-            summary = summarize_video(
-                video, model, processor, ratio=ratio, fps=fps, generate_kwargs={"num_beams": num_beams}, progress=on_progress
+            summary = summarize_to_files(
+                video,
+                model,
+                processor,
+                out_dir,
+                model_name=model_name,
+                ratio=ratio,
+                fps=fps,
+                generate_kwargs={"num_beams": num_beams},
+                json_only=json_only,
+                progress=on_progress,
             )
-            summary["model"] = model_name
-            if not json_only:
-                media_start = time.perf_counter()
-                summary["highlights_duration"] = write_highlights(video, summary["segments"], paths["highlights"])
-                plot_saliency(summary, paths["plot"])
-                summary["timings"]["media_s"] = time.perf_counter() - media_start
-            summary["timings"]["wall_s"] = time.perf_counter() - started
-            _write_json(summary, paths["json"])
         except (ValueError, RuntimeError, OSError) as error:
             message = str(error).splitlines()[0] if str(error) else type(error).__name__
             if not message.startswith(str(video)):
@@ -156,6 +153,48 @@ def summarize_many(
         segments = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
         log(f"{video}: {summary['text']}\n  segments: {segments}\n  -> {paths['json']}")
     return report
+
+
+def summarize_to_files(
+    video: str | os.PathLike,
+    model,
+    processor,
+    out_dir: Path,
+    *,
+    model_name: str = "",
+    ratio: float | None = None,
+    fps: float | None = None,
+    generate_kwargs: dict | None = None,
+    json_only: bool = False,
+    progress=None,
+    on_media=None,
+    video_label: str | None = None,
+) -> dict:
+    """Summarizes one video into `out_dir` ([`output_paths`]): the highlight reel and the saliency plot (unless
+    `json_only`), then the JSON, last, so its presence marks a finished video. Every file is written under a
+    temporary name and renamed. `on_media()` is called before the media are written; `video_label` replaces the
+    video's path in the JSON (e.g. a server-side upload path). Returns the summary dict."""
+    from .inference import summarize_video
+    from .video import plot_saliency, write_highlights
+
+    paths = output_paths(Path(video), out_dir)
+    started = time.perf_counter()
+    summary = summarize_video(
+        video, model, processor, ratio=ratio, fps=fps, generate_kwargs=generate_kwargs, progress=progress
+    )
+    summary["model"] = model_name or summary["model"]
+    if not json_only:
+        if on_media is not None:
+            on_media()
+        media_start = time.perf_counter()
+        summary["highlights_duration"] = write_highlights(video, summary["segments"], paths["highlights"])
+        plot_saliency(summary, paths["plot"])
+        summary["timings"]["media_s"] = time.perf_counter() - media_start
+    summary["timings"]["wall_s"] = time.perf_counter() - started
+    if video_label is not None:
+        summary["video"] = video_label
+    _write_json(summary, paths["json"])
+    return summary
 
 
 def _write_json(payload: dict, path: Path) -> None:
