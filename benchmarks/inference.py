@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Inference throughput and peak memory of `vsum.inference` on long videos (CPU).
 
 What it measures
@@ -383,7 +384,7 @@ def main(argv=None) -> None:
 
     total = time.perf_counter()
     jobs = []
-    print("generating videos (cached in %s)" % args.video_dir, file=sys.stderr)
+    print(f"generating videos (cached in {args.video_dir})", file=sys.stderr)
     for minutes in args.lengths:
         path, took = ensure_video(args.video_dir, minutes * 60, args.video_fps, args.size, args.size)
         jobs.append(("tiny", minutes * 60, path, f"{args.size}x{args.size}@{args.video_fps}fps"))

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Proof that the whole system learns: the paper's ablations on SynthXum against trivial baselines (2 CPU cores).
 
 What it does
@@ -42,7 +43,9 @@ ABLATIONS = {
 METRICS = ["f1_mean", "f1_max", "kendall", "spearman", "bleu_4", "meteor", "rouge_l", "cider"]
 
 
-def build_initial_models(work_dir: Path, seed: int, hidden_size: int, image_size: int, text_layers: int) -> dict[str, Path]:
+def build_initial_models(
+    work_dir: Path, seed: int, hidden_size: int, image_size: int, text_layers: int
+) -> dict[str, Path]:
     """One saved small model per ablation; all share the first one's vision encoder."""
     import torch
 
@@ -111,7 +114,11 @@ def main(argv=None) -> dict:
     start = time.perf_counter()
     if not (data_dir / "test_videoxum.json").exists():
         make_synthxum(
-            data_dir, num_videos=args.videos, seed=args.seed, min_duration=args.min_duration, max_duration=args.max_duration
+            data_dir,
+            num_videos=args.videos,
+            seed=args.seed,
+            min_duration=args.min_duration,
+            max_duration=args.max_duration,
         )
     timings["data_s"] = time.perf_counter() - start
 
@@ -119,8 +126,18 @@ def main(argv=None) -> dict:
     init = build_initial_models(work_dir, args.seed, args.hidden_size, args.image_size, args.text_layers)
     features_dir = work_dir / "features"
     extract_features.main(
-        ["--model_name_or_path", str(init["TT+LA"]), "--data_dir", str(data_dir), "--output_dir", str(features_dir),
-         "--splits", "train", "validation", "test"]
+        [
+            "--model_name_or_path",
+            str(init["TT+LA"]),
+            "--data_dir",
+            str(data_dir),
+            "--output_dir",
+            str(features_dir),
+            "--splits",
+            "train",
+            "validation",
+            "test",
+        ]
     )
     timings["features_s"] = time.perf_counter() - start
 
@@ -131,17 +148,62 @@ def main(argv=None) -> dict:
         if run_dir.exists():
             shutil.rmtree(run_dir)
         train.main(
-            ["--model_name_or_path", str(folder), "--data_dir", str(data_dir), "--features_dir", str(features_dir),
-             "--dataset_name", "SynthXum", "--output_dir", str(run_dir), "--seed", str(args.seed),
-             "--learning_rate", str(args.learning_rate), "--num_train_epochs", str(args.epochs),
-             "--per_device_train_batch_size", "8", "--warmup_ratio", "0.1", "--eval_steps", "100000",
-             "--num_beams", "3", "--max_length", "32", "--min_length", "5", "--metric_for_best_model", "f1_mean",
-             "--report_to", "none"]
+            [
+                "--model_name_or_path",
+                str(folder),
+                "--data_dir",
+                str(data_dir),
+                "--features_dir",
+                str(features_dir),
+                "--dataset_name",
+                "SynthXum",
+                "--output_dir",
+                str(run_dir),
+                "--seed",
+                str(args.seed),
+                "--learning_rate",
+                str(args.learning_rate),
+                "--num_train_epochs",
+                str(args.epochs),
+                "--per_device_train_batch_size",
+                "8",
+                "--warmup_ratio",
+                "0.1",
+                "--eval_steps",
+                "100000",
+                "--num_beams",
+                "3",
+                "--max_length",
+                "32",
+                "--min_length",
+                "5",
+                "--metric_for_best_model",
+                "f1_mean",
+                "--report_to",
+                "none",
+            ]
         )
         results[name] = evaluate_script.main(
-            ["--model_name_or_path", str(run_dir / "final"), "--data_dir", str(data_dir), "--features_dir",
-             str(features_dir), "--split", "test", "--dataset_name", "SynthXum", "--output_dir", str(run_dir / "test"),
-             "--num_beams", "3", "--max_length", "32", "--min_length", "5"]
+            [
+                "--model_name_or_path",
+                str(run_dir / "final"),
+                "--data_dir",
+                str(data_dir),
+                "--features_dir",
+                str(features_dir),
+                "--split",
+                "test",
+                "--dataset_name",
+                "SynthXum",
+                "--output_dir",
+                str(run_dir / "test"),
+                "--num_beams",
+                "3",
+                "--max_length",
+                "32",
+                "--min_length",
+                "5",
+            ]
         )
         timings[f"{name}_s"] = time.perf_counter() - start
 
@@ -160,18 +222,29 @@ def main(argv=None) -> dict:
         cells = []
         for key in METRICS:
             value = metrics.get(key)
-            cells.append("–" if value is None else (f"{value:.3f}" if key in ("kendall", "spearman") else f"{value:.1f}"))
+            cells.append(
+                "–" if value is None else (f"{value:.3f}" if key in ("kendall", "spearman") else f"{value:.1f}")
+            )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)
     print(table)
-    print(f"\ntimings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
-    (work_dir / "learning.json").write_text(json.dumps({"results": results, "timings": timings, "args": vars(args)}, indent=2))
+    print("\ntimings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    (work_dir / "learning.json").write_text(
+        json.dumps({"results": results, "timings": timings, "args": vars(args)}, indent=2)
+    )
 
     if args.export_demo:
         target = Path(args.export_demo)
         source = work_dir / "runs" / init["TT+LA"].name / "final"
         target.mkdir(parents=True, exist_ok=True)
-        for file in ("config.json", "model.safetensors", "processor_config.json", "tokenizer.json", "tokenizer_config.json", "README.md"):
+        for file in (
+            "config.json",
+            "model.safetensors",
+            "processor_config.json",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "README.md",
+        ):
             shutil.copyfile(source / file, target / file)
         strip_remote_code(target)
         print(f"demo checkpoint written to {target}")

@@ -101,7 +101,9 @@ def _peak_of(call):
 # Variants (built in the child)
 # --------------------------------------------------------------------------------------------------------------------
 def _dense_as_local_window(query, key, value, window, key_mask=None, rbf_bandwidth=None, dropout_p=0.0, **_):
-    return modeling_vsum.dense_local_attention(query, key, value, window, key_mask=key_mask, rbf_bandwidth=rbf_bandwidth)
+    return modeling_vsum.dense_local_attention(
+        query, key, value, window, key_mask=key_mask, rbf_bandwidth=rbf_bandwidth
+    )
 
 
 def _build(level: str, variant: str, length: int, window: int, block_size: int):
@@ -209,8 +211,16 @@ def _compare(reference_path, path):
 
 
 def _table(rows, first_col="T"):
-    header = [first_col, "dense time (s)", "blockwise time (s)", "speed-up", "dense peak (MB)", "blockwise peak (MB)",
-              "memory ratio", f"allclose (atol {ATOL:g})"]
+    header = [
+        first_col,
+        "dense time (s)",
+        "blockwise time (s)",
+        "speed-up",
+        "dense peak (MB)",
+        "blockwise peak (MB)",
+        "memory ratio",
+        f"allclose (atol {ATOL:g})",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
     for row in rows:
         dense, block = row["dense"], row["block"]
@@ -228,8 +238,12 @@ def main():
     parser.add_argument("--lengths", type=int, nargs="+", default=[512, 2048, 4096, 8192])
     parser.add_argument("--window", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=7, help="timed calls after the warm-up (fewer for dense)")
-    parser.add_argument("--min-time", type=float, default=1.0,
-                        help="blockwise: keep timing (beyond --repeats, up to 200 calls) until this many seconds")
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=1.0,
+        help="blockwise: keep timing (beyond --repeats, up to 200 calls) until this many seconds",
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's default)")
     parser.add_argument("--block-sizes", type=int, nargs="+", default=[16, 32, 64, 128])
     parser.add_argument("--no-module", action="store_true", help="skip the full-module table")
@@ -250,8 +264,10 @@ def main():
     except (OSError, StopIteration):
         pass
     print(f"# Local attention benchmark: dense band mask vs blockwise (window k = {args.window})")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {cpu}; batch {BATCH}, hidden {HIDDEN}, "
-          f"{HEADS} heads x {HEAD_DIM}, float32, no grad; default block size {default_block}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads, {cpu}; batch {BATCH}, hidden {HIDDEN}, "
+        f"{HEADS} heads x {HEAD_DIM}, float32, no grad; default block size {default_block}"
+    )
     check = _in_child(_meter_check)
     print(f"memory meter check: a {_mb(check['expected']):.1f} MB tensor measured as {_mb(check['measured']):.1f} MB\n")
 
@@ -262,9 +278,12 @@ def main():
             min_time = 0.0 if variant == "dense" else args.min_time
             result = _in_child(_measure, level, variant, length, args.window, block_size, repeats, out_path, min_time)
             result["out"] = out_path
-            print(f"  [{level}] {variant:<6} block={block_size:<4} T={length:<6} time median {result['time_s']:.4f} s "
-                  f"min {result['min_s']:.4f} s (n={len(result['times'])}), peak {_mb(result['peak_bytes']):.1f} MB",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  [{level}] {variant:<6} block={block_size:<4} T={length:<6} time median {result['time_s']:.4f} s "
+                f"min {result['min_s']:.4f} s (n={len(result['times'])}), peak {_mb(result['peak_bytes']):.1f} MB",
+                file=sys.stderr,
+                flush=True,
+            )
             return result
 
         levels = ["op"] + ([] if args.no_module else ["module"])
@@ -306,16 +325,21 @@ def main():
                     result = sweep[(length, block_size)]
                     close, _ = _compare(dense_by_t[length]["out"], result["out"])
                     all_close &= close
-                    cells.append(f"{result['time_s']:.4f} (min {result['min_s']:.4f}) / {_mb(result['peak_bytes']):.1f}")
+                    cells.append(
+                        f"{result['time_s']:.4f} (min {result['min_s']:.4f}) / {_mb(result['peak_bytes']):.1f}"
+                    )
                 fastest = min(args.block_sizes, key=lambda b: sweep[(length, b)]["time_s"])
                 print(f"| {length} | " + " | ".join(cells) + f" | {fastest} |")
             print(f"\nall block sizes allclose to dense (atol {ATOL:g}): {'yes' if all_close else 'NO'}")
             largest = lengths[-1]
             best = min(args.block_sizes, key=lambda b: sweep[(largest, b)]["time_s"])
-            print(f"fastest block size at T = {largest}: {best} "
-                  f"({sweep[(largest, best)]['time_s']:.4f} s vs {sweep[(largest, default_block)]['time_s']:.4f} s "
-                  f"for the default {default_block})" if default_block in args.block_sizes else
-                  f"fastest block size at T = {largest}: {best}")
+            print(
+                f"fastest block size at T = {largest}: {best} "
+                f"({sweep[(largest, best)]['time_s']:.4f} s vs {sweep[(largest, default_block)]['time_s']:.4f} s "
+                f"for the default {default_block})"
+                if default_block in args.block_sizes
+                else f"fastest block size at T = {largest}: {best}"
+            )
 
         op = {row["T"]: row for row in rows["op"]}
         if 2048 in op and 8192 in op:
@@ -325,8 +349,10 @@ def main():
                 memory_growth = op[8192][name]["peak_bytes"] / max(op[2048][name]["peak_bytes"], 1)
                 label = "blockwise" if name == "block" else "dense"
                 min_growth = op[8192][name]["min_s"] / op[2048][name]["min_s"]
-                print(f"- {label}: time {time_growth:.2f}x (median; {min_growth:.2f}x on the minimum), "
-                      f"peak memory {memory_growth:.2f}x")
+                print(
+                    f"- {label}: time {time_growth:.2f}x (median; {min_growth:.2f}x on the minimum), "
+                    f"peak memory {memory_growth:.2f}x"
+                )
             block_time_growth = op[8192]["block"]["time_s"] / op[2048]["block"]["time_s"]
             block_memory_growth = op[8192]["block"]["peak_bytes"] / max(op[2048]["block"]["peak_bytes"], 1)
         if 8192 in op:
@@ -340,8 +366,10 @@ def main():
                 # Linear means ~4x; quadratic would be 16x. Blockwise calls take milliseconds, so under machine load
                 # the time ratio is noisy (a noise floor at T = 2048 pulls it below 4x); memory is the robust signal.
                 linear = 3 <= block_memory_growth <= 5 and block_time_growth <= 6
-                print(f"- linear growth (2048 -> 8192; criterion: memory 3-5x, time <= 6x): time "
-                      f"{block_time_growth:.2f}x, memory {block_memory_growth:.2f}x -> {'met' if linear else 'MISSED'}")
+                print(
+                    f"- linear growth (2048 -> 8192; criterion: memory 3-5x, time <= 6x): time "
+                    f"{block_time_growth:.2f}x, memory {block_memory_growth:.2f}x -> {'met' if linear else 'MISSED'}"
+                )
     print(f"\n(total wall time {time.perf_counter() - started:.0f} s)")
 
 

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Times the V2V metrics (F1 mean/max, Kendall's tau, Spearman's rho) of `vsum.metrics.video` on random videos.
 
 Usage:

@@ -80,7 +80,9 @@ BASELINE_KINDS = ("random", "uniform", "constant_text")
 class EvaluationArguments:
     """What to evaluate, on which data, how to decode, where to write."""
 
-    model_name_or_path: str = field(metadata={"help": "A vsum checkpoint folder (save_pretrained / export) or a Hub id."})
+    model_name_or_path: str = field(
+        metadata={"help": "A vsum checkpoint folder (save_pretrained / export) or a Hub id."}
+    )
     data_dir: str = field(metadata={"help": "Folder with train/val/test_videoxum.json (VideoXum or SynthXum)."})
     output_dir: str = field(metadata={"help": "Where predictions.jsonl, metrics.json and model_index.* are written."})
     features_dir: str | None = field(default=None, metadata={"help": "Cached <video_id>.npz frame features."})
@@ -89,17 +91,25 @@ class EvaluationArguments:
     dataset_name: str = field(default="VideoXum", metadata={"help": "'VideoXum' or 'SynthXum' (model index, logs)."})
     per_device_eval_batch_size: int = field(default=16)
     num_beams: int = field(default=3, metadata={"help": "Beam width (1 = greedy decoding). Official: 3."})
-    max_length: int = field(default=128, metadata={"help": "Longest generated sequence (prompt included). Official: 128."})
+    max_length: int = field(
+        default=128, metadata={"help": "Longest generated sequence (prompt included). Official: 128."}
+    )
     min_length: int = field(default=10, metadata={"help": "Shortest generated sequence. Official: 10."})
     text_metrics: bool = field(default=True, metadata={"help": "Generate text summaries and compute V2T metrics."})
     clip_model: str | None = field(
         default=None, metadata={"help": "CLIP model (Hub id or folder) for VT-CLIPScore; needs --video_dir."}
     )
     clip_batch_size: int = field(default=32, metadata={"help": "Frames per CLIP forward pass."})
-    summary_ratio: float | None = field(default=None, metadata={"help": "Summary length ratio (default: the model's, 0.15)."})
-    fps: float | None = field(default=None, metadata={"help": "Sampling rate of raw videos (default: the processor's)."})
+    summary_ratio: float | None = field(
+        default=None, metadata={"help": "Summary length ratio (default: the model's, 0.15)."}
+    )
+    fps: float | None = field(
+        default=None, metadata={"help": "Sampling rate of raw videos (default: the processor's)."}
+    )
     max_eval_frames: int | None = field(default=None, metadata={"help": "At most this many frames per video."})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "Evaluate only the first N videos (debugging)."})
+    max_eval_samples: int | None = field(
+        default=None, metadata={"help": "Evaluate only the first N videos (debugging)."}
+    )
     cache_dir: str | None = field(default=None, metadata={"help": "datasets cache folder."})
     dataloader_num_workers: int = field(default=0)
     seed: int = field(default=42)
@@ -161,7 +171,9 @@ def compute_metrics(
         raise ValueError(f"{len(predictions)} predictions for {len(dataset)} videos")
     for prediction, video_id in zip(predictions, dataset["video_id"]):
         if prediction.get("video_id", video_id) != video_id:
-            raise ValueError(f"prediction for {prediction['video_id']!r} where {video_id!r} was expected (order differs)")
+            raise ValueError(
+                f"prediction for {prediction['video_id']!r} where {video_id!r} was expected (order differs)"
+            )
     metrics: dict[str, float] = {}
     if all(p.get("scores") is not None for p in predictions):
         scores = [np.asarray(p["scores"], dtype=np.float64) for p in predictions]
@@ -395,7 +407,11 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
     if accelerator.is_main_process:
         logger.info(
             "Evaluating %s on %s/%s: %d videos, %d process(es)",
-            args.model_name_or_path, args.dataset_name, args.split, len(dataset), accelerator.num_processes,
+            args.model_name_or_path,
+            args.dataset_name,
+            args.split,
+            len(dataset),
+            accelerator.num_processes,
         )
 
     records = predict(model, processor, dataloader, accelerator, args, summary_ratio)

@@ -46,7 +46,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +82,9 @@ class ModelArguments:
     )
     blip_model: str | None = field(
         default=None,
-        metadata={"help": "Instead of a vsum checkpoint: a BlipForConditionalGeneration name/path (VsumModel.from_blip)."},
+        metadata={
+            "help": "Instead of a vsum checkpoint: a BlipForConditionalGeneration name/path (VsumModel.from_blip)."
+        },
     )
     dtype: str = field(default="float32", metadata={"help": "Encoder dtype: float32, float16 or bfloat16."})
 
@@ -106,7 +108,9 @@ class DataArguments:
     overwrite: bool = field(default=False, metadata={"help": "Recompute videos whose .npz already exists."})
     write_parquet: bool = field(
         default=False,
-        metadata={"help": "Also write load_videoxum(data_dir, features_dir=output_dir) as <output_dir>/parquet/<split>.parquet."},
+        metadata={
+            "help": "Also write load_videoxum(data_dir, features_dir=output_dir) as <output_dir>/parquet/<split>.parquet."
+        },
     )
     cache_dir: str | None = field(default=None, metadata={"help": "datasets cache for --write_parquet."})
 
@@ -149,7 +153,9 @@ def list_videos(data_dir: str | None, video_dir: str, splits: Sequence[str]) -> 
             if not isinstance(video_id, str) or not video_id:
                 raise ValueError(f"{path}: record {index} has no valid 'video_id' (got {video_id!r})")
             # A missing file is reported like a corrupt one (probe_video raises "file not found").
-            videos.setdefault(video_id, find_video(video_dir, video_id, names) or os.path.join(video_dir, f"{video_id}.mp4"))
+            videos.setdefault(
+                video_id, find_video(video_dir, video_id, names) or os.path.join(video_dir, f"{video_id}.mp4")
+            )
     return list(videos.items())
 
 
@@ -221,7 +227,11 @@ def _check_config(output_dir: str, config: dict[str, Any], overwrite: bool) -> N
         with open(path, encoding="utf-8") as f:
             previous = json.load(f)
         if previous != config:
-            changed = {k: (previous.get(k), config.get(k)) for k in set(previous) | set(config) if previous.get(k) != config.get(k)}
+            changed = {
+                k: (previous.get(k), config.get(k))
+                for k in set(previous) | set(config)
+                if previous.get(k) != config.get(k)
+            }
             raise ValueError(
                 f"{output_dir} holds features extracted with other settings (old, new): {changed}. Use another "
                 "--output_dir, or --overwrite to recompute every video."
@@ -295,7 +305,13 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
     progress.close()
     elapsed = time.perf_counter() - start
 
-    per_process = {"computed": computed, "existing": existing, "corrupt": corrupt, "frames": num_frames, "seconds": elapsed}
+    per_process = {
+        "computed": computed,
+        "existing": existing,
+        "corrupt": corrupt,
+        "frames": num_frames,
+        "seconds": elapsed,
+    }
     gathered = gather_object([per_process]) if accelerator.num_processes > 1 else [per_process]
     summary = {
         "num_videos": len(videos),
@@ -314,8 +330,13 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
             json.dump(summary, f, indent=2)
         logger.info(
             "%d videos: %d extracted (%d frames, %.2f videos/s, %.1f frames/s), %d already done, %d corrupt",
-            len(videos), len(summary["computed"]), summary["num_frames"], summary["videos_per_second"],
-            summary["frames_per_second"], len(summary["skipped_existing"]), len(summary["corrupt"]),
+            len(videos),
+            len(summary["computed"]),
+            summary["num_frames"],
+            summary["videos_per_second"],
+            summary["frames_per_second"],
+            len(summary["skipped_existing"]),
+            len(summary["corrupt"]),
         )
     corrupt_ids = ", ".join(f"{c['video_id']} ({c['error']})" for c in summary["corrupt"])
     if summary["corrupt"] and not data_args.skip_corrupt:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Prepare a Hub copy of VideoXum as Parquet files plus a dataset card.
 
 The official release is three JSON files (``train_videoxum.json``, ``val_videoxum.json``, ``test_videoxum.json``)
@@ -67,7 +68,6 @@ def build_dataset_card(dataset: datasets.DatasetDict, *, license: str, pretty_na
     """Return the text of the dataset card (README.md): YAML metadata with ``configs:``, description, citation."""
     from huggingface_hub import DatasetCardData
 
-    
     splits = list(dataset)
     card_data = DatasetCardData(
         language=["en"],

@@ -85,7 +85,9 @@ def get_dataloaders(accelerator, processor, data_args, train_args):
         train_set,
         batch_size=train_args.per_device_train_batch_size,
         sampler=sampler,
-        collate_fn=IndexedCollator(VsumDataCollator(processor, max_frames=data_args.max_train_frames, fps=data_args.fps)),
+        collate_fn=IndexedCollator(
+            VsumDataCollator(processor, max_frames=data_args.max_train_frames, fps=data_args.fps)
+        ),
         num_workers=train_args.dataloader_num_workers,
     )
     eval_dataloader, eval_set = None, None
@@ -95,7 +97,9 @@ def get_dataloaders(accelerator, processor, data_args, train_args):
             eval_set,
             batch_size=train_args.per_device_eval_batch_size,
             shuffle=False,
-            collate_fn=IndexedCollator(VsumDataCollator(processor, max_frames=data_args.max_eval_frames, fps=data_args.fps)),
+            collate_fn=IndexedCollator(
+                VsumDataCollator(processor, max_frames=data_args.max_eval_frames, fps=data_args.fps)
+            ),
             num_workers=train_args.dataloader_num_workers,
         )
     return train_dataloader, eval_dataloader, eval_set
@@ -119,11 +123,15 @@ def training_function(model_args, data_args, train_args) -> dict:
     accelerator = Accelerator(
         gradient_accumulation_steps=train_args.gradient_accumulation_steps,
         log_with=trackers,
-        project_config=ProjectConfiguration(project_dir=train_args.output_dir, logging_dir=os.path.join(train_args.output_dir, "logs")),
+        project_config=ProjectConfiguration(
+            project_dir=train_args.output_dir, logging_dir=os.path.join(train_args.output_dir, "logs")
+        ),
         dataloader_config=DataLoaderConfiguration(),
     )
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logger.info(f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False)
+    logger.info(
+        f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False
+    )
     set_seed(train_args.seed)
     if accelerator.is_main_process:
         os.makedirs(train_args.output_dir, exist_ok=True)
@@ -139,7 +147,10 @@ def training_function(model_args, data_args, train_args) -> dict:
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for n, p in params if not any(k in n for k in no_decay)], "weight_decay": train_args.weight_decay},
+            {
+                "params": [p for n, p in params if not any(k in n for k in no_decay)],
+                "weight_decay": train_args.weight_decay,
+            },
             {"params": [p for n, p in params if any(k in n for k in no_decay)], "weight_decay": 0.0},
         ],
         lr=train_args.learning_rate,
@@ -164,7 +175,9 @@ def training_function(model_args, data_args, train_args) -> dict:
 
     if trackers:
         run_config = {**asdict(model_args), **asdict(data_args), **asdict(train_args)}
-        accelerator.init_trackers("vsum", config={k: v for k, v in run_config.items() if isinstance(v, (int, float, str, bool))})
+        accelerator.init_trackers(
+            "vsum", config={k: v for k, v in run_config.items() if isinstance(v, (int, float, str, bool))}
+        )
 
     completed_steps, starting_epoch, batches_to_skip = 0, 0, 0
     best_metric, best_step = None, None
@@ -173,14 +186,18 @@ def training_function(model_args, data_args, train_args) -> dict:
         if path == "latest":
             path = latest_checkpoint(train_args.output_dir)
             if path is None:
-                raise ValueError(f"--resume_from_checkpoint latest: no complete checkpoint in {train_args.output_dir}/checkpoints")
+                raise ValueError(
+                    f"--resume_from_checkpoint latest: no complete checkpoint in {train_args.output_dir}/checkpoints"
+                )
         state = load_checkpoint(accelerator, path)
         completed_steps = state["completed_steps"]
         starting_epoch, batches_to_skip = state["epoch"], state["batches_in_epoch"]
         best_metric, best_step = state.get("best_metric"), state.get("best_step")
         if batches_to_skip >= len(train_dataloader):
             starting_epoch, batches_to_skip = starting_epoch + 1, 0
-        logger.info(f"Resumed from {path}: step {completed_steps}, epoch {starting_epoch}, skipping {batches_to_skip} batches")
+        logger.info(
+            f"Resumed from {path}: step {completed_steps}, epoch {starting_epoch}, skipping {batches_to_skip} batches"
+        )
 
     logger.info(
         f"{len(train_dataloader.dataset)} training videos, {accelerator.num_processes} process(es), "
@@ -206,14 +223,23 @@ def training_function(model_args, data_args, train_args) -> dict:
         if accelerator.is_main_process:
             record = {"step": completed_steps, "epoch": epoch, "split": data_args.eval_split, **metrics}
             append_eval_log(train_args.output_dir, record)
-            logger.info(f"eval step {completed_steps}: " + json.dumps({k: v for k, v in metrics.items() if k != "example_summary"}))
+            logger.info(
+                f"eval step {completed_steps}: "
+                + json.dumps({k: v for k, v in metrics.items() if k != "example_summary"})
+            )
         value = metrics.get(train_args.metric_for_best_model)
         if value is None and accelerator.is_main_process:
-            raise ValueError(f"metric_for_best_model={train_args.metric_for_best_model!r} is not among {sorted(metrics)}")
+            raise ValueError(
+                f"metric_for_best_model={train_args.metric_for_best_model!r} is not among {sorted(metrics)}"
+            )
         if accelerator.is_main_process and is_better(value, best_metric, train_args.greater_is_better):
             best_metric, best_step = value, completed_steps
-            atomic_save_pretrained(accelerator.unwrap_model(model), processor, os.path.join(train_args.output_dir, "best"))
-        accelerator.log({f"eval/{k}": v for k, v in metrics.items() if isinstance(v, (int, float))}, step=completed_steps)
+            atomic_save_pretrained(
+                accelerator.unwrap_model(model), processor, os.path.join(train_args.output_dir, "best")
+            )
+        accelerator.log(
+            {f"eval/{k}": v for k, v in metrics.items() if isinstance(v, (int, float))}, step=completed_steps
+        )
         return metrics
 
     final_metrics: dict = {}
@@ -268,7 +294,9 @@ def training_function(model_args, data_args, train_args) -> dict:
                 break
         if stopped_early:
             checkpoint(epoch, batches_in_epoch)
-            logger.info(f"Stopped after {completed_steps} steps (--stop_after_steps); resume with --resume_from_checkpoint latest")
+            logger.info(
+                f"Stopped after {completed_steps} steps (--stop_after_steps); resume with --resume_from_checkpoint latest"
+            )
             break
         if train_args.do_eval and not train_args.eval_steps:
             final_metrics, evaluated_at = run_evaluation(epoch), completed_steps
@@ -277,7 +305,9 @@ def training_function(model_args, data_args, train_args) -> dict:
             break
     progress.close()
     # Per-process fingerprint of the weights: equal on every rank when the processes stayed in sync.
-    logger.info(f"final parameter checksum: {parameter_checksum(accelerator.unwrap_model(model))}", main_process_only=False)
+    logger.info(
+        f"final parameter checksum: {parameter_checksum(accelerator.unwrap_model(model))}", main_process_only=False
+    )
 
     if not stopped_early:
         if train_args.do_eval and evaluated_at != completed_steps:
@@ -305,7 +335,11 @@ def export_final(accelerator, model, processor, model_args, data_args, train_arg
     if hasattr(unwrapped, "peft_config") and train_args.merge_lora:
         unwrapped = unwrapped.merge_and_unload()  # plain VsumModel: loads without peft
     folder = os.path.join(train_args.output_dir, train_args.export_dir_name)
-    name = train_args.hub_model_id.split("/")[-1] if train_args.hub_model_id else os.path.basename(os.path.abspath(train_args.output_dir))
+    name = (
+        train_args.hub_model_id.split("/")[-1]
+        if train_args.hub_model_id
+        else os.path.basename(os.path.abspath(train_args.output_dir))
+    )
     recipe = {
         "base model": model_args.model_name_or_path,
         "learning rate": train_args.learning_rate,
@@ -334,9 +368,15 @@ def export_final(accelerator, model, processor, model_args, data_args, train_arg
         eval_split=data_args.eval_split,
         recipe=recipe,
         repo_id=train_args.hub_model_id,
-        base_model=None if model_args.model_name_or_path == "tiny" or os.path.isdir(model_args.model_name_or_path) else model_args.model_name_or_path,
+        base_model=None
+        if model_args.model_name_or_path == "tiny" or os.path.isdir(model_args.model_name_or_path)
+        else model_args.model_name_or_path,
         fps=data_args.fps,
-        generation={"num_beams": train_args.num_beams, "max_length": train_args.max_length, "min_length": train_args.min_length},
+        generation={
+            "num_beams": train_args.num_beams,
+            "max_length": train_args.max_length,
+            "min_length": train_args.min_length,
+        },
     )
     logger.info(f"Exported the model to {folder}")
     if train_args.push_to_hub:

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """vsum-la Gradio Space: upload a video, get a text summary, a highlight reel and the saliency plot.
 
 Run locally (the model is loaded once, at start-up):

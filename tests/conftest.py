@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Shared fixtures: tiny processors/models and mp4 files generated with PyAV (no downloads)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """VsumDataCollator and LengthGroupedSampler."""
 
 from __future__ import annotations
@@ -5,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from conftest import write_video
+
 from vsum.data.collator import LengthGroupedSampler, VsumDataCollator, padding_fraction
 
 
@@ -84,7 +85,9 @@ def test_max_frames_keeps_first_frames(tiny_processor, videos):
     batch = collator(rows)
     assert batch["frame_embeds"].shape == (2, 4, 8)
     torch.testing.assert_close(batch["frame_embeds"][0], torch.tensor(rows[0]["frame_embeds"][:4]))
-    torch.testing.assert_close(batch["vsum_labels"][0], torch.tensor(rows[0]["vsum_onehot"], dtype=torch.float32)[:, :4])
+    torch.testing.assert_close(
+        batch["vsum_labels"][0], torch.tensor(rows[0]["vsum_onehot"], dtype=torch.float32)[:, :4]
+    )
     assert collator.num_max_frames_truncated == 1
     video_row = {"video": videos["five"], "vsum_onehot": [[1, 1, 0, 0, 1]], "text_summary": "red"}
     video_batch = VsumDataCollator(tiny_processor, max_frames=2)([video_row])
@@ -119,10 +122,17 @@ def test_bad_rows_raise(tiny_processor, videos):
     collator = VsumDataCollator(tiny_processor)
     with pytest.raises(ValueError, match=r"without `frame_embeds` or `video`: video_id='v_x'"):
         collator([feature_row("v_a", 3), {"video_id": "v_x", "vsum_onehot": [[1]], "text_summary": "a"}])
-    with pytest.raises(ValueError, match=r"different feature sizes in one batch \(video_id='v_a': 8, video_id='v_b': 16\)"):
+    with pytest.raises(
+        ValueError, match=r"different feature sizes in one batch \(video_id='v_a': 8, video_id='v_b': 16\)"
+    ):
         collator([feature_row("v_a", 3, dim=8), feature_row("v_b", 3, dim=16)])
     with pytest.raises(ValueError, match="mixes rows"):
-        collator([feature_row("v_a", 3), {"video_id": "v_v", "video": videos["five"], "text_summary": "a", "vsum_onehot": [[1] * 5]}])
+        collator(
+            [
+                feature_row("v_a", 3),
+                {"video_id": "v_v", "video": videos["five"], "text_summary": "a", "vsum_onehot": [[1] * 5]},
+            ]
+        )
     with pytest.raises(ValueError, match="lack `text_summary`"):
         row = feature_row("v_b", 3)
         del row["text_summary"]
@@ -159,7 +169,9 @@ def test_sampler_groups_lengths():
     assert [lengths[i] for i in sorted_order] == sorted(lengths, reverse=True)
     # Small dataset (< 8 batches): still groups (transformers' default mega-batch of one batch would not).
     small = lengths[:30]
-    small_grouped = np.mean([padding_fraction(small, list(_at_epoch(LengthGroupedSampler(4, small), e)), 4) for e in range(10)])
+    small_grouped = np.mean(
+        [padding_fraction(small, list(_at_epoch(LengthGroupedSampler(4, small), e)), 4) for e in range(10)]
+    )
     small_random = np.mean([padding_fraction(small, np.random.default_rng(e).permutation(30), 4) for e in range(10)])
     assert small_grouped < small_random
 
@@ -172,7 +184,9 @@ def _at_epoch(sampler, epoch):
 def test_sampler_with_dataloader_and_collator(tiny_processor):
     rows = [feature_row(f"v_{i}", n) for i, n in enumerate([3, 9, 4, 8, 2, 10, 5, 7])]
     sampler = LengthGroupedSampler(2, [len(r["frame_embeds"]) for r in rows], seed=0, mega_batch_mult=4)
-    loader = torch.utils.data.DataLoader(rows, batch_size=2, sampler=sampler, collate_fn=VsumDataCollator(tiny_processor))
+    loader = torch.utils.data.DataLoader(
+        rows, batch_size=2, sampler=sampler, collate_fn=VsumDataCollator(tiny_processor)
+    )
     batches = list(loader)
     assert len(batches) == 4
     assert sum(int(b["frame_mask"].sum()) for b in batches) == sum(len(r["frame_embeds"]) for r in rows)

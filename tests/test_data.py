@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Tests of vsum.data (text target, SynthXum, VideoXum builder), scripts/prepare_videoxum.py, `vsum make-synthetic`.
 
 Offline; one small SynthXum set (8 videos of 12-16 s at 32 px) is generated once per session.
@@ -313,9 +314,7 @@ def test_length_mismatches_are_fixed_counted_and_reported(synthxum, tmp_path, ca
     write_split(root, "validation", validation)
 
     with caplog.at_level(logging.WARNING, logger="vsum.data.videoxum"):
-        dataset, report = load_videoxum(
-            root, features_dir=root / "feat", cache_dir=cache_dir, output_loading_info=True
-        )
+        dataset, report = load_videoxum(root, features_dir=root / "feat", cache_dir=cache_dir, output_loading_info=True)
     assert report["train"]["length_fixes"] == {
         "onehot_longer": 1,
         "onehot_shorter": 0,

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Tests of scripts/evaluate.py on a tiny SynthXum set with a tiny checkpoint (offline, in-process, one process)."""
 
 from __future__ import annotations
@@ -15,7 +16,19 @@ import yaml
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-METRIC_KEYS = {"f1_mean", "f1_max", "kendall", "spearman", "bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider"}
+METRIC_KEYS = {
+    "f1_mean",
+    "f1_max",
+    "kendall",
+    "spearman",
+    "bleu_1",
+    "bleu_2",
+    "bleu_3",
+    "bleu_4",
+    "meteor",
+    "rouge_l",
+    "cider",
+}
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +71,25 @@ def setup(tmp_path_factory):
         vocab[char] = len(vocab)
         vocab[char + "</w>"] = len(vocab)
     clip_config = CLIPConfig(
-        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1,
-                     "num_attention_heads": 2, "max_position_embeddings": 64, "bos_token_id": 0, "eos_token_id": 1,
-                     "pad_token_id": 1},
-        vision_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num_attention_heads": 2,
-                       "image_size": 32, "patch_size": 16},
+        text_config={
+            "vocab_size": len(vocab),
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "max_position_embeddings": 64,
+            "bos_token_id": 0,
+            "eos_token_id": 1,
+            "pad_token_id": 1,
+        },
+        vision_config={
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": 32,
+            "patch_size": 16,
+        },
         projection_dim=16,
     )
     clip_dir = root / "clip"
@@ -87,15 +114,24 @@ def _run(module, setup, output_dir, *extra):
     AcceleratorState._reset_state(reset_partial_state=True)
     GradientState._reset_state()
     argv = [
-        "--model_name_or_path", setup["checkpoint"],
-        "--data_dir", setup["data_dir"],
-        "--dataset_name", "SynthXum",
-        "--split", "test",
-        "--cache_dir", str(setup["root"] / "datasets_cache"),
-        "--output_dir", str(output_dir),
-        "--per_device_eval_batch_size", "2",
-        "--max_length", "12",
-        "--min_length", "2",
+        "--model_name_or_path",
+        setup["checkpoint"],
+        "--data_dir",
+        setup["data_dir"],
+        "--dataset_name",
+        "SynthXum",
+        "--split",
+        "test",
+        "--cache_dir",
+        str(setup["root"] / "datasets_cache"),
+        "--output_dir",
+        str(output_dir),
+        "--per_device_eval_batch_size",
+        "2",
+        "--max_length",
+        "12",
+        "--min_length",
+        "2",
         *extra,
     ]
     return module.main(argv)
@@ -105,7 +141,9 @@ def _test_split(setup, source="features"):
     from vsum.data import load_videoxum
 
     kwargs = {"features_dir": setup["features_dir"]} if source == "features" else {"video_dir": setup["video_dir"]}
-    return load_videoxum(setup["data_dir"], splits=("train", "test"), cache_dir=str(setup["root"] / "datasets_cache"), **kwargs)
+    return load_videoxum(
+        setup["data_dir"], splits=("train", "test"), cache_dir=str(setup["root"] / "datasets_cache"), **kwargs
+    )
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +159,10 @@ def test_features_path_writes_consistent_outputs(evaluate_module, setup, feature
 
     metrics, output_dir = features_run
     assert sorted(p.name for p in output_dir.iterdir()) == [
-        "metrics.json", "model_index.json", "model_index.yaml", "predictions.jsonl"
+        "metrics.json",
+        "model_index.json",
+        "model_index.yaml",
+        "predictions.jsonl",
     ]  # no temporary file left behind
     written = json.loads((output_dir / "metrics.json").read_text())
     assert written == metrics
@@ -156,8 +197,19 @@ def test_features_path_writes_consistent_outputs(evaluate_module, setup, feature
     entries = {entry["type"]: entry for entry in result["metrics"]}
     assert entries["f1"]["name"] == "F1 (mean over annotators)"
     assert entries["f1"]["value"] == pytest.approx(round(metrics["f1_mean"], 4))
-    assert {"f1", "f1_max", "kendall_tau", "spearman_rho", "bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l",
-            "cider"} == set(entries)
+    assert {
+        "f1",
+        "f1_max",
+        "kendall_tau",
+        "spearman_rho",
+        "bleu_1",
+        "bleu_2",
+        "bleu_3",
+        "bleu_4",
+        "meteor",
+        "rouge_l",
+        "cider",
+    } == set(entries)
     assert all(entry["name"] for entry in result["metrics"])
 
 
@@ -167,8 +219,17 @@ def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, f
 
     output_dir = setup["root"] / "out-video"
     metrics = _run(
-        evaluate_module, setup, output_dir, "--video_dir", setup["video_dir"], "--num_beams", "1",
-        "--clip_model", setup["clip_dir"], "--text_metrics", "true",
+        evaluate_module,
+        setup,
+        output_dir,
+        "--video_dir",
+        setup["video_dir"],
+        "--num_beams",
+        "1",
+        "--clip_model",
+        setup["clip_dir"],
+        "--text_metrics",
+        "true",
     )
     assert METRIC_KEYS | {"vt_clipscore"} <= set(metrics)
     assert metrics["generation"]["num_beams"] == 1
@@ -186,9 +247,15 @@ def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, f
         for path, p in zip(dataset["video"], predictions)
     ]
     direct = compute_vt_clipscore(
-        [p["text"] for p in predictions], frames, [p["scores"] for p in predictions], model=setup["clip_dir"], device="cpu"
+        [p["text"] for p in predictions],
+        frames,
+        [p["scores"] for p in predictions],
+        model=setup["clip_dir"],
+        device="cpu",
     )
-    assert metrics["vt_clipscore"] == pytest.approx(direct["vt_clipscore"], abs=1e-4)  # float32 CLIP, texts batched differently
+    assert metrics["vt_clipscore"] == pytest.approx(
+        direct["vt_clipscore"], abs=1e-4
+    )  # float32 CLIP, texts batched differently
     assert -100.0 <= metrics["vt_clipscore"] <= 100.0
     index = json.loads((output_dir / "model_index.json").read_text())
     names = {entry["type"]: entry["name"] for entry in index[0]["results"][0]["metrics"]}
@@ -243,7 +310,10 @@ def test_baselines(evaluate_module, setup):
 
     from datasets import Dataset
 
-    assert evaluate_module.most_frequent_caption(Dataset.from_dict({"text_summary": ["a x", "b y", "b y", "a x", "b y"]})) == "b y"
+    assert (
+        evaluate_module.most_frequent_caption(Dataset.from_dict({"text_summary": ["a x", "b y", "b y", "a x", "b y"]}))
+        == "b y"
+    )
     with pytest.raises(ValueError, match="needs train_dataset"):
         evaluate_module.baseline_predictions(test_set, "constant_text")
     with pytest.raises(ValueError, match="kind must be one of"):

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """scripts/extract_features.py, run in-process through its `main(args)` on a tiny SynthXum set and a tiny model."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import sys
 import numpy as np
 import pytest
 import torch
-
 from conftest import REPO_ROOT
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("extract_features", os.path.join(REPO_ROOT, "scripts", "extract_features.py"))
+    spec = importlib.util.spec_from_file_location(
+        "extract_features", os.path.join(REPO_ROOT, "scripts", "extract_features.py")
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses with `from __future__ import annotations` look the module up
     spec.loader.exec_module(module)
@@ -40,7 +42,13 @@ def assets(tmp_path_factory):
     model = VsumModel(tiny_config(processor)).eval()
     model.save_pretrained(root / "model")
     processor.save_pretrained(root / "model")
-    return {"root": root, "data_dir": root / "synth", "model_dir": root / "model", "model": model, "processor": processor}
+    return {
+        "root": root,
+        "data_dir": root / "synth",
+        "model_dir": root / "model",
+        "model": model,
+        "processor": processor,
+    }
 
 
 def _video_ids(data_dir, splits=("train", "validation", "test")):
@@ -54,17 +62,23 @@ def _video_ids(data_dir, splits=("train", "validation", "test")):
 
 def _args(assets, output_dir, *extra, data_dir=None):
     return [
-        "--model_name_or_path", str(assets["model_dir"]),
-        "--data_dir", str(data_dir or assets["data_dir"]),
-        "--output_dir", str(output_dir),
-        "--batch_size", "4",  # several encode batches per video
+        "--model_name_or_path",
+        str(assets["model_dir"]),
+        "--data_dir",
+        str(data_dir or assets["data_dir"]),
+        "--output_dir",
+        str(output_dir),
+        "--batch_size",
+        "4",  # several encode batches per video
         *extra,
     ]
 
 
 def test_features_match_encode_frames_and_load_as_column(assets, tmp_path):
     output_dir = tmp_path / "feat"
-    summary = extract_features.main(_args(assets, output_dir, "--write_parquet", "--cache_dir", str(tmp_path / "cache")))
+    summary = extract_features.main(
+        _args(assets, output_dir, "--write_parquet", "--cache_dir", str(tmp_path / "cache"))
+    )
     ids = _video_ids(assets["data_dir"])
     assert summary["computed"] == sorted(ids) and summary["corrupt"] == [] and summary["skipped_existing"] == []
     assert summary["frames_per_second"] > 0 and summary["num_frames"] > 0
@@ -85,7 +99,9 @@ def test_features_match_encode_frames_and_load_as_column(assets, tmp_path):
     dataset = load_videoxum(assets["data_dir"], features_dir=output_dir, cache_dir=tmp_path / "cache")
     row = dataset["train"][0]
     with np.load(output_dir / f"{row['video_id']}.npz") as archive:
-        np.testing.assert_array_equal(np.asarray(row["frame_embeds"], np.float32), archive["features"][: row["num_frames"]])
+        np.testing.assert_array_equal(
+            np.asarray(row["frame_embeds"], np.float32), archive["features"][: row["num_frames"]]
+        )
     batch = VsumDataCollator(processor)([dataset["train"][i] for i in range(len(dataset["train"]))])
     assert batch["frame_embeds"].shape[-1] == 32
     assert torch.isfinite(model(**batch).loss)
@@ -96,7 +112,9 @@ def test_features_match_encode_frames_and_load_as_column(assets, tmp_path):
         "parquet", data_files=summary["parquet_files"]["test"], split="train", cache_dir=str(tmp_path / "cache")
     )
     assert parquet[0]["video_id"] == dataset["test"][0]["video_id"]
-    np.testing.assert_array_equal(np.asarray(parquet[0]["frame_embeds"]), np.asarray(dataset["test"][0]["frame_embeds"]))
+    np.testing.assert_array_equal(
+        np.asarray(parquet[0]["frame_embeds"]), np.asarray(dataset["test"][0]["frame_embeds"])
+    )
 
 
 def test_resume_skips_finished_videos(assets, tmp_path, monkeypatch):

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Tests of the VideoXum metrics (`vsum.metrics`) and of the `evaluate` modules in `metrics/`.
 
 Expected numbers are written by hand (see the comments) or come from independent implementations written here (the

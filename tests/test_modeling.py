@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """VsumConfig / VsumModel: shapes, losses, padding invariance, ablations, generation, local attention, from_blip."""
 
 import math
@@ -224,16 +225,16 @@ def test_saliency_loss_ignores_padding_and_negative_labels():
     torch.testing.assert_close(loss, expected)
     scores = torch.tensor([[0.9, 0.1, 0.4, 0.5]])  # (batch, frames) soft targets
     soft = VsumModel.saliency_loss(logits, scores, mask)
-    torch.testing.assert_close(
-        soft, torch.nn.functional.binary_cross_entropy_with_logits(logits[0, :3], scores[0, :3])
-    )
+    torch.testing.assert_close(soft, torch.nn.functional.binary_cross_entropy_with_logits(logits[0, :3], scores[0, :3]))
 
 
 def test_long_video_interpolates_positions_per_video():
     model = VsumModel(tiny_config(max_frames=8)).eval()
     frames = torch.randn(1, 20, 32)
     alone = model(frame_embeds=frames).saliency_logits
-    padded = model(frame_embeds=torch.cat([frames, torch.randn(1, 6, 32)], 1), frame_mask=torch.tensor([[1] * 20 + [0] * 6]))
+    padded = model(
+        frame_embeds=torch.cat([frames, torch.randn(1, 6, 32)], 1), frame_mask=torch.tensor([[1] * 20 + [0] * 6])
+    )
     torch.testing.assert_close(alone, padded.saliency_logits[:, :20])
     table = model.temporal_encoder.embeddings.position_embeddings
     positions = model.temporal_encoder.embeddings(torch.ones(1, 20, dtype=torch.bool))
@@ -257,10 +258,13 @@ def test_blockwise_local_attention_equals_dense(length, window, rbf):
     for block_size in (4, 16, 64):
         blockwise = local_window_attention(query, key, value, window, key_mask, bandwidth, block_size=block_size)
         # Compare the query rows that have at least one visible key (others are undefined in both).
-        visible = (
-            torch.nn.functional.max_pool1d(key_mask.float()[:, None], 2 * window + 1, 1, window)[:, 0].bool()
+        visible = torch.nn.functional.max_pool1d(key_mask.float()[:, None], 2 * window + 1, 1, window)[:, 0].bool()
+        torch.testing.assert_close(
+            blockwise[visible[:, None].expand(-1, 3, -1)],
+            dense[visible[:, None].expand(-1, 3, -1)],
+            atol=1e-5,
+            rtol=1e-5,
         )
-        torch.testing.assert_close(blockwise[visible[:, None].expand(-1, 3, -1)], dense[visible[:, None].expand(-1, 3, -1)], atol=1e-5, rtol=1e-5)
 
 
 def test_local_attention_is_local():
@@ -310,7 +314,9 @@ def test_save_and_reload_identical(tmp_path, tiny_model):
     tiny_model.save_pretrained(tmp_path)
     reloaded = VsumModel.from_pretrained(tmp_path).eval()
     frames = torch.randn(1, 5, 32)
-    torch.testing.assert_close(tiny_model(frame_embeds=frames).saliency_logits, reloaded(frame_embeds=frames).saliency_logits)
+    torch.testing.assert_close(
+        tiny_model(frame_embeds=frames).saliency_logits, reloaded(frame_embeds=frames).saliency_logits
+    )
     assert (tmp_path / "model.safetensors").exists()
 
 
@@ -345,7 +351,9 @@ def test_long_video_text_is_padding_invariant_and_reuses_features():
     expected = model.generate(frame_embeds=frames, num_beams=2, max_new_tokens=6)
     assert torch.equal(expected, model.generate(frame_embeds=padded, frame_mask=mask, num_beams=2, max_new_tokens=6))
     output = model(frame_embeds=padded, frame_mask=mask)
-    reused = model.generate(frame_features=output.frame_features, frame_mask=output.frame_mask, num_beams=2, max_new_tokens=6)
+    reused = model.generate(
+        frame_features=output.frame_features, frame_mask=output.frame_mask, num_beams=2, max_new_tokens=6
+    )
     assert torch.equal(expected, reused)
     with pytest.raises(ValueError, match="frame_features` alone"):
         model.generate(frame_features=output.frame_features, frame_embeds=frames)

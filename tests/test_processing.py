@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """VsumVideoProcessor / VsumProcessor on real mp4 files: sampling, timestamps, text targets, bad input."""
 
 import os
@@ -5,8 +6,8 @@ import os
 import numpy as np
 import pytest
 import torch
-
 from conftest import decoded_index, write_audio_only, write_video
+
 from vsum.processing_vsum import iter_video_frames, probe_video, sample_frame_indices, select_keyframes
 
 
@@ -108,7 +109,9 @@ def test_end_to_end_generate_and_post_process(tiny_model, tiny_processor, video_
     ids = tiny_model.generate(**inputs, max_new_tokens=4)
     texts = tiny_processor.batch_decode(ids)
     assert len(texts) == 2 and all(isinstance(t, str) for t in texts)
-    summaries = tiny_processor.post_process_summary(output.saliency_logits, inputs["frame_mask"], inputs["frame_timestamps"])
+    summaries = tiny_processor.post_process_summary(
+        output.saliency_logits, inputs["frame_mask"], inputs["frame_timestamps"]
+    )
     assert len(summaries[0]["scores"]) == 5 and len(summaries[1]["scores"]) == 3
     for summary in summaries:
         assert all(0 < s < 1 for s in summary["scores"])
@@ -116,7 +119,9 @@ def test_end_to_end_generate_and_post_process(tiny_model, tiny_processor, video_
 
 
 def test_post_process_segments_and_rule(tiny_processor):
-    logits = torch.tensor([[0.1, 3.0, 2.0, -1.0, 2.5, -2.0, -3.0, 0.0, -4.0, -5.0, 1.0, -6.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    logits = torch.tensor(
+        [[0.1, 3.0, 2.0, -1.0, 2.5, -2.0, -3.0, 0.0, -4.0, -5.0, 1.0, -6.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]
+    )
     result = tiny_processor.post_process_summary(logits, ratio=0.15)[0]
     # T = 20: threshold = 4th highest (index floor(0.15 * 20) = 3) -> logits 3.0, 2.5, 2.0 and 1.0.
     assert result["keyframes"] == [1, 2, 4, 10]

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """A saved folder loads with Auto* + trust_remote_code in a fresh process that cannot import the project."""
 
 import json
@@ -6,7 +7,6 @@ import sys
 
 import numpy as np
 import torch
-
 from conftest import write_video
 
 

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """The Gradio Space (`space/app.py`) end to end: a real server on 127.0.0.1, driven by headless Chromium.
 
 Needs `gradio` and `selenium` (pip) and Debian's `chromium` + `chromium-driver` (`/usr/bin/chromium`,
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-
 from conftest import REPO_ROOT, write_video
 
 
@@ -136,9 +136,7 @@ def _fetch(url: str) -> bytes:
         return response.read()
 
 
-def _upload_and_summarize(
-    browser, url: str, video: Path, ratio: str | None, fail: Callable[[str], NoReturn]
-) -> None:
+def _upload_and_summarize(browser, url: str, video: Path, ratio: str | None, fail: Callable[[str], NoReturn]) -> None:
     """Opens the page, uploads `video`, sets the ratio (when given) and clicks Summarize; `fail(what)` on timeout."""
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By

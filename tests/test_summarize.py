@@ -1,6 +1,6 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """`vsum summarize`, the video-summarization pipeline and the Inference Endpoints handler on generated videos."""
 
-import base64
 import json
 import os
 import subprocess
@@ -8,8 +8,8 @@ import sys
 
 import pytest
 import torch
-
 from conftest import write_audio_only, write_video
+
 from vsum.cli import main
 from vsum.pipeline import add_serving_files
 from vsum.processing_vsum import probe_video
@@ -18,10 +18,10 @@ from vsum.processing_vsum import probe_video
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """A tiny model exported like a Hub repo: weights, processor, remote code, pipeline and handler."""
+    from conftest import WORDS
+
     from vsum import VsumModel
     from vsum.tiny import make_tiny_processor, tiny_config
-
-    from conftest import WORDS
 
     folder = tmp_path_factory.mktemp("export")
     processor = make_tiny_processor(words=WORDS)
@@ -152,7 +152,11 @@ def test_pipeline_and_handler_from_exported_folder(exported, clips, tmp_path, no
         assert os.path.exists(os.path.join(exported, name)), name
     result = subprocess.run(
         [sys.executable, "-c", CHILD, exported, clips["plain"]],
-        capture_output=True, text=True, env=no_project_env, cwd=tmp_path, timeout=300,
+        capture_output=True,
+        text=True,
+        env=no_project_env,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     child = json.loads(result.stdout.strip().splitlines()[-1])
@@ -167,7 +171,9 @@ def test_pipeline_and_handler_from_exported_folder(exported, clips, tmp_path, no
     from vsum.summarize import load_model
 
     model, processor, _ = load_model(exported, "cpu")
-    local = summarize_video(clips["plain"], model, processor, ratio=0.3, generate_kwargs=dict(num_beams=2, max_length=16, min_length=4))
+    local = summarize_video(
+        clips["plain"], model, processor, ratio=0.3, generate_kwargs=dict(num_beams=2, max_length=16, min_length=4)
+    )
     assert local["segments"] == pipe["segments"] and local["text"] == pipe["text"]
 
 
@@ -180,4 +186,6 @@ def test_readme_main_command_uses_the_demo_checkpoint(tmp_path, capsys, monkeypa
     summary = json.loads((tmp_path / "synthxum_sample.summary.json").read_text())
     assert summary["model"] == str(DEMO_CHECKPOINT)
     assert summary["text"] and len(summary["frames"]) == 22 and summary["segments"]  # 21.6 s at 1 fps
-    assert (tmp_path / "synthxum_sample.highlights.mp4").exists() and (tmp_path / "synthxum_sample.saliency.png").exists()
+    assert (tmp_path / "synthxum_sample.highlights.mp4").exists() and (
+        tmp_path / "synthxum_sample.saliency.png"
+    ).exists()

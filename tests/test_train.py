@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Tests of scripts/train.py, vsum.training and vsum.hub on tiny SynthXum sets (offline, tiny models, few steps)."""
 
 from __future__ import annotations
@@ -61,21 +62,37 @@ def run_training(train_module, synthxum, tmp_path):
     def run(output_dir, *extra: str, source: str = "features") -> dict:
         AcceleratorState._reset_state(reset_partial_state=True)
         GradientState._reset_state()
-        source_args = ["--features_dir", synthxum["features_dir"]] if source == "features" else ["--video_dir", synthxum["video_dir"]]
+        source_args = (
+            ["--features_dir", synthxum["features_dir"]]
+            if source == "features"
+            else ["--video_dir", synthxum["video_dir"]]
+        )
         argv = [
-            "--model_name_or_path", "tiny",
-            "--data_dir", synthxum["data_dir"],
+            "--model_name_or_path",
+            "tiny",
+            "--data_dir",
+            synthxum["data_dir"],
             *source_args,
-            "--dataset_name", "SynthXum",
-            "--cache_dir", str(tmp_path / "datasets_cache"),
-            "--output_dir", str(output_dir),
-            "--per_device_train_batch_size", "2",
-            "--per_device_eval_batch_size", "2",
-            "--num_train_epochs", "2",
-            "--learning_rate", "1e-3",
-            "--max_length", "12",
-            "--min_length", "2",
-            "--report_to", "none",
+            "--dataset_name",
+            "SynthXum",
+            "--cache_dir",
+            str(tmp_path / "datasets_cache"),
+            "--output_dir",
+            str(output_dir),
+            "--per_device_train_batch_size",
+            "2",
+            "--per_device_eval_batch_size",
+            "2",
+            "--num_train_epochs",
+            "2",
+            "--learning_rate",
+            "1e-3",
+            "--max_length",
+            "12",
+            "--min_length",
+            "2",
+            "--report_to",
+            "none",
             *extra,
         ]
         return train_module.main(argv)
@@ -101,20 +118,42 @@ def test_configs_parse(config):
             2e-5,
             28,
         )
-        assert (model_args.vsum_loss_weight, data_args.max_train_frames, train_args.per_device_train_batch_size) == (15.0, 512, 16)
+        assert (model_args.vsum_loss_weight, data_args.max_train_frames, train_args.per_device_train_batch_size) == (
+            15.0,
+            512,
+            16,
+        )
 
 
 def test_cli_overrides_config_and_ablation_flags(tmp_path):
     from vsum.training import config_overrides, parse_args
 
     model_args, _, train_args = parse_args(
-        ["--config", str(REPO_ROOT / "configs/tt_la.yaml"), "--data_dir", "a", "--features_dir", "f",
-         "--learning_rate", "3e-4", "--local_attention_type", "rbf", "--lora_r", "8"]
+        [
+            "--config",
+            str(REPO_ROOT / "configs/tt_la.yaml"),
+            "--data_dir",
+            "a",
+            "--features_dir",
+            "f",
+            "--learning_rate",
+            "3e-4",
+            "--local_attention_type",
+            "rbf",
+            "--lora_r",
+            "8",
+        ]
     )
     assert train_args.learning_rate == 3e-4 and model_args.lora_r == 8
     overrides = config_overrides(model_args)
-    assert (overrides["temporal_num_layers"], overrides["local_attention_window"], overrides["local_attention_type"]) == (1, 2, "rbf")
-    base_args, _, _ = parse_args(["--config", str(REPO_ROOT / "configs/base.yaml"), "--data_dir", "a", "--features_dir", "f"])
+    assert (
+        overrides["temporal_num_layers"],
+        overrides["local_attention_window"],
+        overrides["local_attention_type"],
+    ) == (1, 2, "rbf")
+    base_args, _, _ = parse_args(
+        ["--config", str(REPO_ROOT / "configs/base.yaml"), "--data_dir", "a", "--features_dir", "f"]
+    )
     assert config_overrides(base_args)["temporal_num_layers"] == 0
 
 
@@ -166,7 +205,12 @@ def _load_in_fresh_process(folder: Path, tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(tmp_path / "hf_home"))
     done = subprocess.run(
-        [sys.executable, "-c", _child_load_script(folder)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _child_load_script(folder)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     if done.returncode != 0:
         raise AssertionError(f"loading {folder} in a fresh process failed:\n{done.stderr[-3000:]}")
@@ -190,7 +234,9 @@ def test_features_run_exports_loadable_folder_with_metrics_and_pushes(run_traini
     monkeypatch.setattr(HfApi, "create_repo", lambda self, **kwargs: calls.append(("create_repo", kwargs)))
     monkeypatch.setattr(HfApi, "upload_folder", lambda self, **kwargs: calls.append(("upload_folder", kwargs)) or "url")
     output_dir = tmp_path / "run"
-    metrics = run_training(output_dir, "--push_to_hub", "--hub_model_id", "org/vsum-tiny", "--checkpoints_total_limit", "2")
+    metrics = run_training(
+        output_dir, "--push_to_hub", "--hub_model_id", "org/vsum-tiny", "--checkpoints_total_limit", "2"
+    )
 
     for key in ("f1_mean", "f1_max", "kendall", "spearman", "bleu_4", "meteor", "rouge_l", "cider", "loss"):
         assert np.isfinite(metrics[key]), key
@@ -277,7 +323,15 @@ def test_lora_run_saves_adapters_and_merged_export_loads_without_peft(run_traini
 
 
 def test_resume_mid_epoch_matches_uninterrupted_run(run_training, tmp_path):
-    common = ("--no_do_eval", "--num_train_epochs", "3", "--per_device_train_batch_size", "1", "--checkpointing_steps", "100")
+    common = (
+        "--no_do_eval",
+        "--num_train_epochs",
+        "3",
+        "--per_device_train_batch_size",
+        "1",
+        "--checkpointing_steps",
+        "100",
+    )
     run_training(tmp_path / "full", *common)
     run_training(tmp_path / "resumed", *common, "--stop_after_steps", "6")  # epoch 1, batch 2 of 4
     assert not (tmp_path / "resumed" / "final").exists()

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Two CPU processes through `accelerate launch` (the command that really starts two processes on accelerate 1.15)."""
 
 from __future__ import annotations
@@ -6,7 +7,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,25 +21,47 @@ def test_two_processes_train_in_sync_and_export_loads(tmp_path):
     from vsum import VsumModel
     from vsum.data import make_synthxum
 
-    data = make_synthxum(tmp_path / "data", num_videos=6, split_sizes=(4, 2, 0), min_duration=6, max_duration=8, size=32)
+    data = make_synthxum(
+        tmp_path / "data", num_videos=6, split_sizes=(4, 2, 0), min_duration=6, max_duration=8, size=32
+    )
     output_dir = tmp_path / "run"
     env = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     command = [
-        "accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-        "--mixed_precision", "no", "--dynamo_backend", "no",
+        "accelerate",
+        "launch",
+        "--multi_gpu",
+        "--num_processes",
+        "2",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
         str(REPO_ROOT / "scripts" / "train.py"),
-        "--model_name_or_path", "tiny",
-        "--data_dir", str(data.out_dir),
-        "--video_dir", str(data.video_dir),
-        "--dataset_name", "SynthXum",
-        "--cache_dir", str(tmp_path / "cache"),
-        "--output_dir", str(output_dir),
-        "--per_device_train_batch_size", "1",
-        "--per_device_eval_batch_size", "1",
-        "--num_train_epochs", "2",
-        "--learning_rate", "1e-3",
+        "--model_name_or_path",
+        "tiny",
+        "--data_dir",
+        str(data.out_dir),
+        "--video_dir",
+        str(data.video_dir),
+        "--dataset_name",
+        "SynthXum",
+        "--cache_dir",
+        str(tmp_path / "cache"),
+        "--output_dir",
+        str(output_dir),
+        "--per_device_train_batch_size",
+        "1",
+        "--per_device_eval_batch_size",
+        "1",
+        "--num_train_epochs",
+        "2",
+        "--learning_rate",
+        "1e-3",
         "--no_text_metrics",
-        "--report_to", "none",
+        "--report_to",
+        "none",
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     log = done.stdout + done.stderr

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """vsum-la: cross-modal (video + text) summarization of long videos, Hugging Face-native.
 
 >>> from vsum import VsumConfig, VsumModel, VsumProcessor, VsumVideoProcessor

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """The ``vsum`` command.
 
 Each subcommand is one ``_add_<name>(subparsers)`` function that creates its sub-parser and calls

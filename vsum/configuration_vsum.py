@@ -129,7 +129,12 @@ class VsumConfig(PreTrainedConfig):
             self.temporal_num_heads,
             f"must divide the hidden size {self.hidden_size}",
         )
-        _check(self.temporal_intermediate_size >= 1, "temporal_intermediate_size", self.temporal_intermediate_size, "must be >= 1")
+        _check(
+            self.temporal_intermediate_size >= 1,
+            "temporal_intermediate_size",
+            self.temporal_intermediate_size,
+            "must be >= 1",
+        )
         _check(0.0 <= self.temporal_dropout < 1.0, "temporal_dropout", self.temporal_dropout, "must be in [0, 1)")
         _check(self.max_frames >= 1, "max_frames", self.max_frames, "must be >= 1")
         if self.local_attention_window is not None:

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Inference Endpoints handler: `EndpointHandler(path)(data)`; copied as `handler.py` into exported folders.
 
 `data = {"inputs": <video as bytes, base64 string, data URL, local path or http(s) URL>,

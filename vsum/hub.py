@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Hub-ready export of a trained vsum model: `save_pretrained` folder, rendered model card, optional upload.
 
 ```python

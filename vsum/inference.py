@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Summarize one video of any length with bounded memory: the code path shared by the CLI, pipeline and handler.
 
 Frames are decoded at the sampling rate in chunks, preprocessed and pushed through the vision encoder chunk by
@@ -82,7 +83,9 @@ def summarize_video(
         del output
     finished = time.perf_counter()
     summary = processor.post_process_summary(saliency_logits, frame_timestamps=timestamps[None], ratio=ratio)[0]
-    result = format_summary(summary, processor.batch_decode(ids)[0], video=path, duration=info.duration, fps=fps, ratio=ratio)
+    result = format_summary(
+        summary, processor.batch_decode(ids)[0], video=path, duration=info.duration, fps=fps, ratio=ratio
+    )
     result["model"] = getattr(model.config, "_name_or_path", "") or None
     result["timings"] = {
         "decode_and_encode_s": encoded - start,

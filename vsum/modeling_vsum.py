@@ -455,7 +455,9 @@ class VsumModel(VsumPreTrainedModel):
     def _check_frame_mask(frame_mask, expected_shape, source: str, device=None) -> torch.Tensor:
         batch, frames = expected_shape
         if frames == 0:
-            raise ValueError(f"{source} has no frames (shape {tuple(expected_shape)}); a video needs at least one frame")
+            raise ValueError(
+                f"{source} has no frames (shape {tuple(expected_shape)}); a video needs at least one frame"
+            )
         if frame_mask is None:
             return torch.ones(batch, frames, dtype=torch.bool, device=device)
         if tuple(frame_mask.shape) != (batch, frames):
@@ -469,7 +471,9 @@ class VsumModel(VsumPreTrainedModel):
             raise ValueError(f"frame_mask marks no real frame for batch item(s) {empty}; each video needs >= 1 frame")
         return frame_mask
 
-    def decoder_memory(self, frame_features: torch.Tensor, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def decoder_memory(
+        self, frame_features: torch.Tensor, frame_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """What the text decoder cross-attends to: the frame features, average-pooled over time for videos longer
         than `config.decoder_max_frames` (each video with its own window `ceil(T_video / decoder_max_frames)`).
 
@@ -630,7 +634,9 @@ class VsumModel(VsumPreTrainedModel):
                     f"frame_features must have shape (batch, frames, {self.config.hidden_size}), "
                     f"got {tuple(frame_features.shape)}"
                 )
-            frame_mask = self._check_frame_mask(frame_mask, frame_features.shape[:2], "frame_features", frame_features.device)
+            frame_mask = self._check_frame_mask(
+                frame_mask, frame_features.shape[:2], "frame_features", frame_features.device
+            )
         else:
             frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
         batch = frame_features.shape[0]
@@ -699,7 +705,9 @@ class VsumModel(VsumPreTrainedModel):
         with torch.no_grad():
             for name, tensor in source.items():
                 if target[name].shape != tensor.shape:
-                    raise ValueError(f"shape mismatch for {name}: BLIP {tuple(tensor.shape)} vs {tuple(target[name].shape)}")
+                    raise ValueError(
+                        f"shape mismatch for {name}: BLIP {tuple(tensor.shape)} vs {tuple(target[name].shape)}"
+                    )
                 target[name].copy_(tensor)
         return model
 

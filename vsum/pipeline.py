@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """`pipeline("video-summarization", model=..., trust_remote_code=True)(video_path)`.
 
 An exported checkpoint folder carries this file (and the files it imports) plus `custom_pipelines` in its
@@ -36,9 +37,15 @@ class VideoSummarizationPipeline(Pipeline):
     _load_video_processor = False
     _load_feature_extractor = False
 
-    def _sanitize_parameters(self, ratio=None, fps=None, max_frames=None, num_beams=None, max_length=None, min_length=None, **kwargs):
+    def _sanitize_parameters(
+        self, ratio=None, fps=None, max_frames=None, num_beams=None, max_length=None, min_length=None, **kwargs
+    ):
         preprocess = {k: v for k, v in dict(fps=fps, max_frames=max_frames).items() if v is not None}
-        generate = {k: v for k, v in dict(num_beams=num_beams, max_length=max_length, min_length=min_length).items() if v is not None}
+        generate = {
+            k: v
+            for k, v in dict(num_beams=num_beams, max_length=max_length, min_length=min_length).items()
+            if v is not None
+        }
         forward = {"generate_kwargs": generate}
         postprocess = {"ratio": ratio} if ratio is not None else {}
         return preprocess, forward, postprocess
@@ -48,7 +55,13 @@ class VideoSummarizationPipeline(Pipeline):
         if not isinstance(video, (str, os.PathLike)):
             raise ValueError(f"video-summarization takes a video file path, got {type(video).__name__}")
         frame_embeds, timestamps, info = encode_video(video, self.model, self.processor, fps=fps, max_frames=max_frames)
-        return {"frame_embeds": frame_embeds[None], "frame_timestamps": timestamps[None], "video": os.fspath(video), "duration": info.duration, "fps": fps}
+        return {
+            "frame_embeds": frame_embeds[None],
+            "frame_timestamps": timestamps[None],
+            "video": os.fspath(video),
+            "duration": info.duration,
+            "fps": fps,
+        }
 
     def _forward(self, inputs, generate_kwargs=None):
         generate_kwargs = {"num_beams": 3, "max_length": 128, "min_length": 10, **(generate_kwargs or {})}
@@ -67,15 +80,17 @@ class VideoSummarizationPipeline(Pipeline):
         return format_summary(summary, text, video=outputs["video"], duration=outputs["duration"], fps=fps, ratio=ratio)
 
 
-PIPELINE_REGISTRY.register_pipeline(TASK, pipeline_class=VideoSummarizationPipeline, pt_model=AutoModel, type="multimodal")
+PIPELINE_REGISTRY.register_pipeline(
+    TASK, pipeline_class=VideoSummarizationPipeline, pt_model=AutoModel, type="multimodal"
+)
 
 
 def add_pipeline_to_folder(folder: str | os.PathLike) -> None:
     """Adds `custom_pipelines` to a saved checkpoint's config and copies the pipeline code next to it."""
     import json
+    import shutil
 
     from transformers.dynamic_module_utils import get_relative_import_files
-    import shutil
 
     folder = os.fspath(folder)
     config_path = os.path.join(folder, "config.json")

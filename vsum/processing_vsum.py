@@ -358,7 +358,9 @@ class VsumProcessor(ProcessorMixin):
         max_text_length (`int`, *optional*, defaults to 128): text is truncated to this many tokens.
     """
 
-    def __init__(self, video_processor=None, tokenizer=None, prompt: str = "a video of ", max_text_length: int = 128, **kwargs):
+    def __init__(
+        self, video_processor=None, tokenizer=None, prompt: str = "a video of ", max_text_length: int = 128, **kwargs
+    ):
         self.prompt = prompt
         self.max_text_length = max_text_length
         super().__init__(video_processor, tokenizer, **kwargs)
@@ -374,7 +376,9 @@ class VsumProcessor(ProcessorMixin):
         """
         from transformers import AutoTokenizer
 
-        return cls(video_processor=VsumVideoProcessor(), tokenizer=AutoTokenizer.from_pretrained(name_or_path), **kwargs)
+        return cls(
+            video_processor=VsumVideoProcessor(), tokenizer=AutoTokenizer.from_pretrained(name_or_path), **kwargs
+        )
 
     @property
     def model_input_names(self):
@@ -471,9 +475,15 @@ class VsumProcessor(ProcessorMixin):
         logits = torch.as_tensor(saliency_logits).detach().double().cpu()
         if logits.dim() == 1:
             logits = logits[None]
-        mask = torch.ones_like(logits, dtype=torch.bool) if frame_mask is None else torch.as_tensor(frame_mask).bool().cpu()
+        mask = (
+            torch.ones_like(logits, dtype=torch.bool)
+            if frame_mask is None
+            else torch.as_tensor(frame_mask).bool().cpu()
+        )
         if mask.shape != logits.shape:
-            raise ValueError(f"frame_mask shape {tuple(mask.shape)} does not match saliency_logits {tuple(logits.shape)}")
+            raise ValueError(
+                f"frame_mask shape {tuple(mask.shape)} does not match saliency_logits {tuple(logits.shape)}"
+            )
         interval = 1.0 / self.video_processor.fps
         results = []
         for row in range(logits.shape[0]):

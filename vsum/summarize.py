@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """`vsum summarize`: summaries of many videos, resumable, one failure never stopping the rest.
 
 For each video `<name>` it writes into the output folder `<name>.summary.json`, `<name>.highlights.mp4` and

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Tiny random vsum models and tokenizers for tests, demos and benchmarks (no download needed).
 
 >>> from vsum.tiny import make_tiny_processor, tiny_config
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable
+
 
 # BLIP's tokenizer is BERT's WordPiece vocabulary plus "[DEC]" as the decoder's BOS token.
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]"]
@@ -50,7 +52,9 @@ def make_tiny_processor(words: Iterable[str] = (), image_size: int = 32, **proce
     return VsumProcessor(video_processor=video_processor, tokenizer=make_tiny_tokenizer(words), **processor_kwargs)
 
 
-def tiny_config(processor=None, hidden_size: int = 32, image_size: int = 32, vocab_size: int | None = None, **overrides):
+def tiny_config(
+    processor=None, hidden_size: int = 32, image_size: int = 32, vocab_size: int | None = None, **overrides
+):
     """A `VsumConfig` with hidden size 32, 1-layer ViT and decoder, sized to `processor`'s tokenizer."""
     from .configuration_vsum import VsumConfig
 

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Reusable pieces of `scripts/train.py`: argument dataclasses, model/data construction, checkpoints, evaluation.
 
 `scripts/train.py` keeps the training loop readable (in the style of accelerate's `examples/by_feature/*.py`); what
@@ -28,7 +29,15 @@ TRAINING_STATE_FILE = "training_state.json"
 EVAL_LOG_FILE = "eval_log.jsonl"
 LORA_MODULES_TO_SAVE = ("temporal_encoder", "local_attention", "saliency_head")
 # Batch keys the model's forward takes; everything else the collator returns (ids, timestamps) stays out.
-MODEL_INPUT_KEYS = ("pixel_values", "frame_embeds", "frame_mask", "vsum_labels", "input_ids", "attention_mask", "labels")
+MODEL_INPUT_KEYS = (
+    "pixel_values",
+    "frame_embeds",
+    "frame_mask",
+    "vsum_labels",
+    "input_ids",
+    "attention_mask",
+    "labels",
+)
 
 
 # ---------------------------------------------------------------------------------------------------- arguments
@@ -102,7 +111,9 @@ class VsumTrainingArguments:
     gradient_accumulation_steps: int = field(default=1)
     num_train_epochs: int = field(default=28)
     max_train_steps: int | None = field(default=None, metadata={"help": "Overrides num_train_epochs when set."})
-    warmup_ratio: float = field(default=0.05, metadata={"help": "Fraction of the steps with linear warmup (then cosine)."})
+    warmup_ratio: float = field(
+        default=0.05, metadata={"help": "Fraction of the steps with linear warmup (then cosine)."}
+    )
     stop_after_steps: int | None = field(
         default=None,
         metadata={
@@ -119,14 +130,20 @@ class VsumTrainingArguments:
     eval_steps: int | None = field(default=None, metadata={"help": "Evaluate every N steps instead of every epoch."})
     metric_for_best_model: str = field(default="f1_mean", metadata={"help": "Metric selecting the `best` folder."})
     greater_is_better: bool = field(default=True)
-    text_metrics: bool = field(default=True, metadata={"help": "Generate summaries and compute BLEU/METEOR/ROUGE/CIDEr."})
+    text_metrics: bool = field(
+        default=True, metadata={"help": "Generate summaries and compute BLEU/METEOR/ROUGE/CIDEr."}
+    )
     num_beams: int = field(default=3)
     max_length: int = field(default=128)
     min_length: int = field(default=10)
     logging_steps: int = field(default=10)
-    report_to: str = field(default="auto", metadata={"help": "'auto' (tensorboard if installed), 'none', or a tracker."})
+    report_to: str = field(
+        default="auto", metadata={"help": "'auto' (tensorboard if installed), 'none', or a tracker."}
+    )
     dataloader_num_workers: int = field(default=0)
-    export_dir_name: str = field(default="final", metadata={"help": "Subfolder of output_dir with the Hub-ready model."})
+    export_dir_name: str = field(
+        default="final", metadata={"help": "Subfolder of output_dir with the Hub-ready model."}
+    )
     merge_lora: bool = field(default=False, metadata={"help": "Export LoRA models merged (loads without peft)."})
     push_to_hub: bool = field(default=False)
     hub_model_id: str | None = field(default=None, metadata={"help": "ORG/NAME of the Hub repository."})
@@ -159,7 +176,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
         with open(config_path, encoding="utf-8") as handle:
             values = yaml.safe_load(handle) or {}
         if not isinstance(values, dict):
-            raise ValueError(f"{config_path} must hold a mapping of argument names to values, got {type(values).__name__}")
+            raise ValueError(
+                f"{config_path} must hold a mapping of argument names to values, got {type(values).__name__}"
+            )
         known = {f.name for cls in ARGUMENT_CLASSES for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -185,8 +204,12 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
         raise ValueError(f"lora_r must be >= 0, got {model_args.lora_r}")
     if model_args.local_attention_type not in (None, "hard", "rbf"):
         raise ValueError(f"local_attention_type must be 'hard' or 'rbf', got {model_args.local_attention_type!r}")
-    if train_args.resume_from_checkpoint not in (None, "latest") and not os.path.isdir(train_args.resume_from_checkpoint):
-        raise ValueError(f"resume_from_checkpoint={train_args.resume_from_checkpoint!r} is neither 'latest' nor a folder")
+    if train_args.resume_from_checkpoint not in (None, "latest") and not os.path.isdir(
+        train_args.resume_from_checkpoint
+    ):
+        raise ValueError(
+            f"resume_from_checkpoint={train_args.resume_from_checkpoint!r} is neither 'latest' nor a folder"
+        )
     if train_args.push_to_hub and not train_args.hub_model_id:
         raise ValueError("--push_to_hub needs --hub_model_id ORG/NAME")
     for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
@@ -240,9 +263,15 @@ def build_model_and_processor(model_args: ModelArguments, max_frames: int | None
         processor = make_tiny_processor(SYNTHXUM_WORDS)
         model = VsumModel(tiny_config(processor, **overrides))
     elif os.path.isdir(name) and _is_vsum_checkpoint(name):
-        ablations = {k: v for k, v in overrides.items() if k in ("temporal_num_layers", "local_attention_window", "local_attention_type")}
+        ablations = {
+            k: v
+            for k, v in overrides.items()
+            if k in ("temporal_num_layers", "local_attention_window", "local_attention_type")
+        }
         if ablations:
-            raise ValueError(f"{name} is a trained vsum checkpoint; ablation flags {ablations} cannot change its architecture")
+            raise ValueError(
+                f"{name} is a trained vsum checkpoint; ablation flags {ablations} cannot change its architecture"
+            )
         processor = VsumProcessor.from_pretrained(name)
         model = VsumModel.from_pretrained(name, **overrides)
     else:
@@ -252,7 +281,9 @@ def build_model_and_processor(model_args: ModelArguments, max_frames: int | None
     if model.config.prompt_token_ids is None:
         model.config.prompt_token_ids = processor.prompt_token_ids
     if max_frames is not None and max_frames > model.config.max_frames:
-        logger.info("Training videos up to %d frames; positions beyond %d are interpolated", max_frames, model.config.max_frames)
+        logger.info(
+            "Training videos up to %d frames; positions beyond %d are interpolated", max_frames, model.config.max_frames
+        )
     return model, processor
 
 
@@ -447,7 +478,11 @@ def evaluate(model, dataloader, accelerator, processor, dataset, train_args: Vsu
     for batch in dataloader:
         outputs = model(**model_inputs(batch))
         count = batch["frame_mask"].shape[0]
-        for store, value in ((losses, outputs.loss), (vsum_losses, outputs.vsum_loss), (tsum_losses, outputs.tsum_loss)):
+        for store, value in (
+            (losses, outputs.loss),
+            (vsum_losses, outputs.vsum_loss),
+            (tsum_losses, outputs.tsum_loss),
+        ):
             store.append(accelerator.gather_for_metrics(value.detach().float().repeat(count)))
         logits = accelerator.pad_across_processes(outputs.saliency_logits.float(), dim=1, pad_index=0)
         mask = accelerator.pad_across_processes(batch["frame_mask"].long(), dim=1, pad_index=0)

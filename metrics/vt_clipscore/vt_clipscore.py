@@ -1,20 +1,7 @@
-# Copyright 2025 The vsum-la Authors.
-#
-# Licensed under the Apache License, Version 2.0 (the "License");
-# you may not use this file except in compliance with the License.
-# You may obtain a copy of the License at
-#
-#     http://www.apache.org/licenses/LICENSE-2.0
-#
-# Unless required by applicable law or agreed to in writing, software
-# distributed under the License is distributed on an "AS IS" BASIS,
-# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-# See the License for the specific language governing permissions and
-# limitations under the License.
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """VT-CLIPScore: CLIP consistency between the video summary and the text summary (VideoXum)."""
 
 import datasets
-
 import evaluate
 
 from vsum.metrics.clipscore import DEFAULT_CLIP_MODEL, compute_vt_clipscore, load_clip

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Data for vsum: the VideoXum builder, the SynthXum generator and the text-summary rule.
 
 This package does not import the model code.
@@ -33,5 +34,6 @@ __all__ = [
 
 # Batching (VsumDataCollator, LengthGroupedSampler): vsum/data/collator.py.
 from .collator import LengthGroupedSampler, VsumDataCollator, padding_fraction  # noqa: E402
+
 
 __all__ += ["LengthGroupedSampler", "VsumDataCollator", "padding_fraction"]

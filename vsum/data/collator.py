@@ -161,7 +161,9 @@ class VsumDataCollator:
         except (TypeError, ValueError) as error:
             raise ValueError(f"{row_name}: frame_embeds must be a (frames, dim) numeric array ({error})") from None
         if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
-            raise ValueError(f"{row_name}: frame_embeds must be a non-empty (frames, dim) array, got shape {array.shape}")
+            raise ValueError(
+                f"{row_name}: frame_embeds must be a non-empty (frames, dim) array, got shape {array.shape}"
+            )
         return array
 
     def _decode(self, path: str, row_name: str, labels: int | None) -> torch.Tensor:
@@ -186,7 +188,9 @@ class VsumDataCollator:
         if len(rows) == 0:
             raise ValueError("VsumDataCollator got an empty list of rows")
         names = [_row_id(row, i) for i, row in enumerate(rows)]
-        neither = [name for row, name in zip(rows, names) if row.get("frame_embeds") is None and row.get("video") is None]
+        neither = [
+            name for row, name in zip(rows, names) if row.get("frame_embeds") is None and row.get("video") is None
+        ]
         if neither:
             raise ValueError(
                 f"Rows without `frame_embeds` or `video`: {', '.join(neither)}. Load the dataset with "

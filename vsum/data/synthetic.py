@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """SynthXum: a tiny synthetic dataset in the exact layout of VideoXum, with real video files.
 
 SynthXum lets the whole pipeline (decoding, the dataset builder, training, evaluation, the ``vsum`` command) run
@@ -168,9 +169,7 @@ def _pick_codec(codec: str | None) -> str:
             av.Codec(name, "w")
         except Exception as error:  # PyAV raises several types for an unknown or decoder-only codec
             if codec is not None:
-                raise ValueError(
-                    f"The video encoder {codec!r} is not available in this PyAV build: {error}"
-                ) from error
+                raise ValueError(f"The video encoder {codec!r} is not available in this PyAV build: {error}") from error
             continue
         return name
     raise ValueError(f"None of the video encoders {candidates} is available in this PyAV build")
@@ -251,9 +250,7 @@ def _design_video(
 
     # Key moments: `budget` whole seconds split over the segments, >= 1 each, never the whole segment.
     lengths = [hi - lo for lo, hi in seg_bins]
-    key_lengths = _allocate(
-        max(budget, num_segments), lengths, [1] * num_segments, [max(1, n - 1) for n in lengths]
-    )
+    key_lengths = _allocate(max(budget, num_segments), lengths, [1] * num_segments, [max(1, n - 1) for n in lengths])
     key_spans = []
     for (lo, hi), length in zip(seg_bins, key_lengths):
         start = int(rng.integers(lo, hi - length + 1))
@@ -412,9 +409,7 @@ def _split_sizes(
     names = list(SPLIT_FILES)
     if split_sizes is not None:
         if len(split_sizes) != 3 or any(int(n) != n or n < 0 for n in split_sizes):
-            raise ValueError(
-                f"`split_sizes` must be three non-negative integers (train, val, test), got {split_sizes}"
-            )
+            raise ValueError(f"`split_sizes` must be three non-negative integers (train, val, test), got {split_sizes}")
         if sum(split_sizes) != num_videos:
             raise ValueError(
                 f"`split_sizes` {tuple(split_sizes)} sum to {sum(split_sizes)}, not num_videos={num_videos}"
@@ -428,9 +423,7 @@ def _split_sizes(
         raise ValueError(f"`split_fractions` must sum to 1, got {tuple(split_fractions)} (sum {sum(split_fractions)})")
     wanted = sum(1 for f in split_fractions if f > 0)
     if num_videos < wanted:
-        raise ValueError(
-            f"num_videos={num_videos} is too small for {wanted} non-empty splits {tuple(split_fractions)}"
-        )
+        raise ValueError(f"num_videos={num_videos} is too small for {wanted} non-empty splits {tuple(split_fractions)}")
     sizes = _allocate(num_videos, split_fractions, [1 if f > 0 else 0 for f in split_fractions], [num_videos] * 3)
     return dict(zip(names, sizes))
 

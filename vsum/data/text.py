@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Text targets for VideoXum-style cross-modal summarization.
 
 VideoXum annotates every video segment with one sentence (``tsum``). The official training code (a BLIP

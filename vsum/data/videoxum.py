@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """VideoXum as a 🤗 Datasets builder, from the official annotation files and a folder of videos or features.
 
 ```python
@@ -269,9 +270,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         except Exception as error:
             raise ValueError(f"Cannot read the feature size from {path}: {error}") from error
         if len(shape) != 2:
-            raise ValueError(
-                f"Features must be (frames, dim) arrays, {path}[{config.feature_key!r}] has shape {shape}"
-            )
+            raise ValueError(f"Features must be (frames, dim) arrays, {path}[{config.feature_key!r}] has shape {shape}")
         return int(shape[1])
 
     def _info(self) -> datasets.DatasetInfo:

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 # Copyright 2025 The vsum-la Authors.
 #
 # Licensed under the Apache License, Version 2.0 (the "License");
@@ -79,9 +80,7 @@ def _normalize_inputs(predictions: Sequence[str], references: Sequence[str | Seq
         refs = list(refs)
         for ref in refs:
             if not isinstance(ref, str):
-                raise ValueError(
-                    f"references of video {index} must be strings, got {type(ref).__name__}: {ref!r}."
-                )
+                raise ValueError(f"references of video {index} must be strings, got {type(ref).__name__}: {ref!r}.")
         normalized.append(refs)
     return normalized
 
@@ -108,9 +107,7 @@ def close_meteor(meteor: Any) -> None:
         process.wait()
 
 
-def coco_caption_scores(
-    gts: dict[Any, list[str]], res: dict[Any, list[str]], meteor: Any = None
-) -> dict[str, float]:
+def coco_caption_scores(gts: dict[Any, list[str]], res: dict[Any, list[str]], meteor: Any = None) -> dict[str, float]:
     """Runs the COCO caption scorers on already PTB-tokenized captions (as `COCOEvalCap.evaluate` does).
 
     Args:

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 # Copyright 2025 The vsum-la Authors.
 #
 # Licensed under the Apache License, Version 2.0 (the "License");

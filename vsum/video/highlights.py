@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Cut the selected segments out of a video into a highlight reel (PyAV; audio kept when present)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """The saliency curve over time, with the selected segments shaded and the text summary as title."""
 
 from __future__ import annotations
