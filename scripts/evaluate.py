@@ -87,6 +87,9 @@ class EvaluationArguments:
     output_dir: str = field(metadata={"help": "Where predictions.jsonl, metrics.json and model_index.* are written."})
     features_dir: str | None = field(default=None, metadata={"help": "Cached <video_id>.npz frame features."})
     video_dir: str | None = field(default=None, metadata={"help": "Raw videos (decoded at --fps; needed for CLIP)."})
+    trust_remote_code: bool = field(
+        default=False, metadata={"help": "Load the model with the code shipped in the checkpoint (runs that code)."}
+    )
     split: str = field(default="test", metadata={"help": "'train', 'validation' or 'test'."})
     dataset_name: str = field(default="VideoXum", metadata={"help": "'VideoXum' or 'SynthXum' (model index, logs)."})
     per_device_eval_batch_size: int = field(default=16)
@@ -378,9 +381,11 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
     accelerator = Accelerator()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     set_seed(args.seed)
-    from vsum.summarize import load_model
+    from vsum.loading import load_model_and_processor
 
-    model, processor, _ = load_model(args.model_name_or_path, device="cpu")
+    model, processor = load_model_and_processor(
+        args.model_name_or_path, device="cpu", trust_remote_code=args.trust_remote_code
+    )
     model = model.to(accelerator.device).eval()  # inference only: no DDP wrapper needed
     summary_ratio = args.summary_ratio or model.config.summary_ratio
     fps = args.fps or processor.video_processor.fps

@@ -62,7 +62,11 @@ from accelerate.utils import gather_object  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 from transformers import HfArgumentParser  # noqa: E402
 
-from vsum import VsumModel, VsumProcessor  # noqa: E402
+from vsum import (  # noqa: E402
+    VsumModel,
+    VsumProcessor,
+    loading,  # noqa: E402
+)
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
 from vsum.inference import encode_video  # noqa: E402
 
@@ -87,6 +91,9 @@ class ModelArguments:
         },
     )
     dtype: str = field(default="float32", metadata={"help": "Encoder dtype: float32, float16 or bfloat16."})
+    trust_remote_code: bool = field(
+        default=False, metadata={"help": "Load the checkpoint with its own remote code (runs that code)."}
+    )
 
 
 @dataclass
@@ -170,6 +177,7 @@ def shard(videos: Sequence[Any], process_index: int, num_processes: int) -> list
 
 
 def load_model_and_processor(args: ModelArguments) -> tuple[VsumModel, VsumProcessor]:
+    """The encoder through vsum's one loader (a vsum checkpoint, or BLIP weights via `VsumModel.from_blip`)."""
     if (args.model_name_or_path is None) == (args.blip_model is None):
         raise ValueError(
             "Pass exactly one of --model_name_or_path (a vsum checkpoint) or --blip_model (BLIP weights); got "
@@ -177,13 +185,9 @@ def load_model_and_processor(args: ModelArguments) -> tuple[VsumModel, VsumProce
         )
     if args.dtype not in _DTYPES:
         raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {args.dtype!r}")
-    if args.model_name_or_path is not None:
-        model = VsumModel.from_pretrained(args.model_name_or_path)
-        processor = VsumProcessor.from_pretrained(args.model_name_or_path)
-    else:
-        processor = VsumProcessor.from_blip(args.blip_model)
-        model = VsumModel.from_blip(args.blip_model, prompt_token_ids=processor.prompt_token_ids)
-    return model.to(_DTYPES[args.dtype]).eval(), processor
+    return loading.load_model_and_processor(
+        args.model_name_or_path or args.blip_model, dtype=_DTYPES[args.dtype], trust_remote_code=args.trust_remote_code
+    )
 
 
 def extract_video(

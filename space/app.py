@@ -23,7 +23,8 @@ from typing import Any
 
 import gradio as gr
 
-from vsum.summarize import load_model, output_paths, summarize_to_files
+from vsum.loading import load_model_and_processor, resolve_model_name
+from vsum.summarize import output_paths, summarize_to_files
 
 
 RATIO_MIN, RATIO_MAX, RATIO_DEFAULT = 0.05, 0.5, 0.15
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> None:
         "--model", default=None, help="model folder or Hub id (default: $VSUM_MODEL, else the demo checkpoint)"
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument(
+        "--trust-remote-code", action="store_true", help="load --model with the code shipped in the checkpoint"
+    )
     parser.add_argument("--host", default=None, help="address to listen on (default: Gradio's, $GRADIO_SERVER_NAME)")
     parser.add_argument("--port", type=int, default=None, help="port (default: Gradio's, $GRADIO_SERVER_PORT or 7860)")
     parser.add_argument(
@@ -155,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     try:
-        model, processor, name = load_model(args.model, device=args.device)
+        name = resolve_model_name(args.model)
+        model, processor = load_model_and_processor(name, device=args.device, trust_remote_code=args.trust_remote_code)
     except ValueError as error:
         parser.error(str(error))
     demo = build_demo(model, processor, model_name=name, work_dir=args.work_dir)

@@ -231,9 +231,9 @@ def test_summarize_upload_errors_are_one_line(tmp_path: Path) -> None:
     spec.loader.exec_module(app)
     import gradio as gr
 
-    from vsum.summarize import load_model
+    from vsum.loading import load_model_and_processor
 
-    model, processor, _ = load_model(device="cpu")
+    model, processor = load_model_and_processor(device="cpu")
     corrupt = tmp_path / "corrupt.mp4"
     corrupt.write_bytes(b"\x00\x00\x00\x18ftypmp42" + os.urandom(4000))
     with pytest.raises(gr.Error, match="Upload a video"):

@@ -168,9 +168,9 @@ def test_pipeline_and_handler_from_exported_folder(exported, clips, tmp_path, no
 
     # The same numbers as the library's own code path.
     from vsum.inference import summarize_video
-    from vsum.summarize import load_model
+    from vsum.loading import load_model_and_processor
 
-    model, processor, _ = load_model(exported, "cpu")
+    model, processor = load_model_and_processor(exported, device="cpu")
     local = summarize_video(
         clips["plain"], model, processor, ratio=0.3, generate_kwargs=dict(num_beams=2, max_length=16, min_length=4)
     )

@@ -81,7 +81,8 @@ def _run_make_synthetic(args: argparse.Namespace, parser: argparse.ArgumentParse
 
     from pathlib import Path
 
-    from .data.synthetic import SPLIT_FILES, make_synthxum
+    from .constants import SPLIT_FILES
+    from .data.synthetic import make_synthxum
 
     existing = [name for name in SPLIT_FILES.values() if (Path(args.out_dir) / name).exists()]
     if existing and not args.overwrite:
@@ -129,6 +130,11 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="vsum_out", help="output folder (default: ./vsum_out)")
     parser.add_argument("--num-beams", type=_positive_int, default=3, help="beam search width (default 3)")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="load --model with the code shipped in the checkpoint (runs that code; default: installed vsum classes)",
+    )
     parser.add_argument("--json-only", action="store_true", help="write only the JSON summaries")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=_run_summarize, subparser=parser)
@@ -142,13 +148,15 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 
     from pathlib import Path
 
-    from .summarize import check_writable, load_model, resolve_videos, summarize_many
+    from .loading import load_model_and_processor, resolve_model_name
+    from .summarize import check_writable, resolve_videos, summarize_many
 
     try:
         videos = resolve_videos(args.videos)
         out_dir = Path(args.out)
         check_writable(out_dir)
-        model, processor, name = load_model(args.model, args.device)
+        name = resolve_model_name(args.model)
+        model, processor = load_model_and_processor(name, device=args.device, trust_remote_code=args.trust_remote_code)
     except ValueError as error:
         print(f"vsum: error: {error}", file=sys.stderr)
         return 1

@@ -5,6 +5,8 @@ from transformers import BlipTextConfig, BlipVisionConfig, PreTrainedConfig
 
 
 LOCAL_ATTENTION_TYPES = ("hard", "rbf")
+#: Fraction of the sampled frames in the video summary (VideoXum: 15 %); mirrored by `vsum.constants`.
+DEFAULT_SUMMARY_RATIO = 0.15
 
 
 class VsumConfig(PreTrainedConfig):
@@ -84,7 +86,7 @@ class VsumConfig(PreTrainedConfig):
     max_frames: int = 512
     local_attention_window: int | None = 2
     local_attention_type: str = "hard"
-    summary_ratio: float = 0.15
+    summary_ratio: float = DEFAULT_SUMMARY_RATIO
     vsum_loss_weight: float = 15.0
     tsum_loss_weight: float = 1.0
     prompt: str = "a video of "

@@ -26,6 +26,8 @@ from transformers.image_utils import OPENAI_CLIP_MEAN, OPENAI_CLIP_STD, PILImage
 from transformers.processing_utils import ProcessorMixin, VideosKwargs
 from transformers.video_processing_utils import BaseVideoProcessor
 
+from .configuration_vsum import DEFAULT_SUMMARY_RATIO
+
 
 # ---------------------------------------------------------------------------------------------------- decoding
 
@@ -462,13 +464,14 @@ class VsumProcessor(ProcessorMixin):
             frame_mask (`torch.Tensor` of shape `(batch, frames)`, *optional*).
             frame_timestamps (`torch.Tensor` of shape `(batch, frames)`, *optional*): seconds; defaults to the
                 frame index divided by the video processor's fps.
-            ratio (`float`, *optional*): fraction of frames to keep, default 0.15.
+            ratio (`float`, *optional*): fraction of frames to keep; the model's `config.summary_ratio` (callers
+                pass it), else `DEFAULT_SUMMARY_RATIO` (0.15).
 
         Returns:
             `list[dict]`, one per video: `scores` (sigmoid per real frame), `timestamps`, `keyframes` (indices),
             `segments` (`[start_s, end_s]` spans of consecutive keyframes; a frame spans until the next sample).
         """
-        ratio = 0.15 if ratio is None else ratio
+        ratio = DEFAULT_SUMMARY_RATIO if ratio is None else ratio
         if not 0 < ratio <= 1:
             raise ValueError(f"ratio must be in (0, 1], got {ratio}")
         # float64: a float32 sigmoid saturates to exactly 1.0 above ~17, which would create ties in the ranking.
@@ -511,7 +514,7 @@ class VsumProcessor(ProcessorMixin):
         return results
 
 
-def summary_mask(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
+def summary_mask(scores: np.ndarray, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.ndarray:
     """The VideoXum summary rule as a boolean mask: scores sorted descending, threshold = the score at index
     `floor(ratio * T)` (clipped to `T - 1`), every frame scoring `>=` it selected (`floor(ratio * T) + 1` frames plus
     ties). The single implementation of the rule: the metrics (`vsum.metrics.video`) use it too."""
@@ -525,7 +528,7 @@ def summary_mask(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
     return scores >= threshold
 
 
-def select_keyframes(scores: np.ndarray, ratio: float = 0.15) -> np.ndarray:
+def select_keyframes(scores: np.ndarray, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.ndarray:
     """Sorted indices of the frames that [`summary_mask`] selects."""
     return np.flatnonzero(summary_mask(scores, ratio))
 

@@ -16,11 +16,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-VIDEO_EXTENSIONS = (".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v")
-DEMO_CHECKPOINT = Path(__file__).parent / "demo" / "checkpoint"
-DEMO_VIDEO = Path(__file__).parent / "demo" / "synthxum_sample.mp4"
-MODEL_ENV = "VSUM_MODEL"
+from .constants import VIDEO_EXTENSIONS
+from .loading import DEMO_CHECKPOINT, DEMO_VIDEO, MODEL_ENV  # noqa: F401  (public names of vsum.summarize)
 
 
 @dataclass
@@ -54,40 +51,6 @@ def output_paths(video: Path, out_dir: Path) -> dict[str, Path]:
         "highlights": out_dir / f"{video.stem}.highlights.mp4",
         "plot": out_dir / f"{video.stem}.saliency.png",
     }
-
-
-def resolve_model_path(model: str | None) -> str:
-    """`--model`, else `$VSUM_MODEL`, else the demo checkpoint shipped with the package (synthetic shapes only)."""
-    model = model or os.environ.get(MODEL_ENV) or str(DEMO_CHECKPOINT)
-    if os.path.isdir(model):
-        if not os.path.exists(os.path.join(model, "config.json")):
-            raise ValueError(f"{model}: not a model folder (no config.json)")
-        if not any(name.endswith((".safetensors", ".safetensors.index.json")) for name in os.listdir(model)):
-            raise ValueError(f"{model}: model folder without weights (no *.safetensors file)")
-    return model
-
-
-def load_model(model: str | None = None, device: str = "auto"):
-    """`(model, processor, name)` from a folder or Hub id (remote code trusted: vsum checkpoints ship their code)."""
-    import torch
-    from transformers import AutoModel, AutoProcessor
-
-    # Importing the classes registers "vsum" with the Auto classes: checkpoints without remote code (the demo) load.
-    from . import modeling_vsum, processing_vsum  # noqa: F401
-
-    name = resolve_model_path(model)
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ValueError(f"--device must be auto, cpu or cuda, got {device!r}")
-    try:
-        loaded = AutoModel.from_pretrained(name, trust_remote_code=True).eval().to(device)
-        processor = AutoProcessor.from_pretrained(name, trust_remote_code=True)
-    except OSError as error:
-        raise ValueError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from None
-    if loaded.config.prompt_token_ids is None:  # older exports: the processor knows the prompt
-        loaded.config.prompt_token_ids = processor.prompt_token_ids
-    return loaded, processor, name
 
 
 def check_writable(out_dir: Path) -> None:

@@ -23,7 +23,6 @@ import torch
 
 logger = logging.getLogger(__name__)
 
-TINY_MODEL_NAME = "tiny"
 CHECKPOINT_PREFIX = "checkpoint-"
 TRAINING_STATE_FILE = "training_state.json"
 EVAL_LOG_FILE = "eval_log.jsonl"
@@ -53,6 +52,10 @@ class ModelArguments:
             "help": "A BLIP captioning checkpoint (weights copied by VsumModel.from_blip), a vsum checkpoint folder "
             "(config model_type 'vsum'), or 'tiny' for a tiny random model with a SynthXum vocabulary."
         },
+    )
+    trust_remote_code: bool = field(
+        default=False,
+        metadata={"help": "Load a vsum checkpoint with its own remote code (runs code from the checkpoint)."},
     )
     temporal_num_layers: int | None = field(default=None, metadata={"help": "TT layers (0 = the 'Base' ablation)."})
     local_attention_window: int | None = field(default=None, metadata={"help": "Local attention radius k (0 = off)."})
@@ -236,55 +239,22 @@ def config_overrides(model_args: ModelArguments) -> dict[str, Any]:
     return overrides
 
 
-def _is_vsum_checkpoint(path: str) -> bool:
-    config_file = os.path.join(path, "config.json")
-    if not os.path.isfile(config_file):
-        return False
-    with open(config_file, encoding="utf-8") as handle:
-        return json.load(handle).get("model_type") == "vsum"
-
-
 def build_model_and_processor(model_args: ModelArguments, max_frames: int | None = None):
-    """Returns `(VsumModel, VsumProcessor)` for `model_args.model_name_or_path`.
+    """Returns `(VsumModel, VsumProcessor)` for `model_args.model_name_or_path` through the one loader
+    ([`vsum.loading.load_model_and_processor`]): `"tiny"`, a vsum checkpoint (ablation flags then raise, since they
+    would not match the trained weights) or a BLIP captioning checkpoint (`VsumModel.from_blip`)."""
+    from vsum.loading import load_model_and_processor
 
-    - `"tiny"`: a tiny random model whose tokenizer covers the SynthXum words (`vsum.tiny`).
-    - a folder whose config has `model_type: vsum`: loaded with `from_pretrained` (ablation flags then raise,
-      since they would not match the trained weights).
-    - otherwise a BLIP captioning checkpoint: `VsumModel.from_blip` and `VsumProcessor.from_blip`.
-    """
-    from vsum import VsumModel, VsumProcessor
-
-    name = model_args.model_name_or_path
-    overrides = config_overrides(model_args)
-    if name == TINY_MODEL_NAME:
-        from vsum.data import SYNTHXUM_WORDS
-        from vsum.tiny import make_tiny_processor, tiny_config
-
-        processor = make_tiny_processor(SYNTHXUM_WORDS)
-        model = VsumModel(tiny_config(processor, **overrides))
-    elif os.path.isdir(name) and _is_vsum_checkpoint(name):
-        ablations = {
-            k: v
-            for k, v in overrides.items()
-            if k in ("temporal_num_layers", "local_attention_window", "local_attention_type")
-        }
-        if ablations:
-            raise ValueError(
-                f"{name} is a trained vsum checkpoint; ablation flags {ablations} cannot change its architecture"
-            )
-        processor = VsumProcessor.from_pretrained(name)
-        model = VsumModel.from_pretrained(name, **overrides)
-    else:
-        processor = VsumProcessor.from_blip(name)
-        overrides.update(prompt=processor.prompt, prompt_token_ids=processor.prompt_token_ids)
-        model = VsumModel.from_blip(name, **overrides)
-    if model.config.prompt_token_ids is None:
-        model.config.prompt_token_ids = processor.prompt_token_ids
+    model, processor = load_model_and_processor(
+        model_args.model_name_or_path,
+        trust_remote_code=model_args.trust_remote_code,
+        config_overrides=config_overrides(model_args),
+    )
     if max_frames is not None and max_frames > model.config.max_frames:
         logger.info(
             "Training videos up to %d frames; positions beyond %d are interpolated", max_frames, model.config.max_frames
         )
-    return model, processor
+    return model.train(), processor
 
 
 def apply_lora(model, model_args: ModelArguments):

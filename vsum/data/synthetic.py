@@ -53,6 +53,8 @@ from typing import Any
 
 import numpy as np
 
+from ..constants import SPLIT_FILES
+
 
 __all__ = [
     "SPLIT_FILES",
@@ -99,12 +101,6 @@ SYNTHXUM_WORDS: tuple[str, ...] = tuple(
     )
 )
 
-#: Split name -> annotation file name (as in the official VideoXum release).
-SPLIT_FILES: dict[str, str] = {
-    "train": "train_videoxum.json",
-    "validation": "val_videoxum.json",
-    "test": "test_videoxum.json",
-}
 _ID_ALPHABET = string.ascii_letters + string.digits + "-_"
 _BACKGROUND_RANGE = (10, 70)  # dark plain backgrounds, one per segment
 _FLASH_BACKGROUND = (235, 235, 235)  # the key-moment flash

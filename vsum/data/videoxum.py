@@ -40,6 +40,7 @@ import datasets
 import numpy as np
 from datasets.builder import Key
 
+from ..constants import SPLIT_FILES, VIDEO_EXTENSIONS
 from .text import build_text_summary
 
 
@@ -58,14 +59,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Split name -> official annotation file name.
-VIDEOXUM_SPLIT_FILES: dict[str, str] = {
-    "train": "train_videoxum.json",
-    "validation": "val_videoxum.json",
-    "test": "test_videoxum.json",
-}
-#: Extensions tried, in this order, for ``<video_dir>/<video_id><ext>``.
-VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mkv", ".webm")
+#: Split name -> official annotation file name (one definition: `vsum.constants.SPLIT_FILES`).
+VIDEOXUM_SPLIT_FILES = SPLIT_FILES
 #: The kinds of length fixes counted per split, each relative to ``sampled_frames``.
 LENGTH_FIX_KINDS: tuple[str, ...] = ("onehot_longer", "onehot_shorter", "features_longer", "features_shorter")
 REPORT_FILENAME = "videoxum_report.json"

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import kendalltau, rankdata, spearmanr
 
+from ..constants import DEFAULT_SUMMARY_RATIO
 
-DEFAULT_SUMMARY_RATIO = 0.15
+
 """Fraction of the frames of the VideoXum video summary (15%)."""
 
 V2V_KEYS = ("f1_mean", "f1_max", "kendall", "spearman")
