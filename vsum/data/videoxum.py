@@ -9,13 +9,25 @@ ds["train"][0]["text_summary"]
 ```
 
 ``data_dir`` holds the official ``train_videoxum.json``, ``val_videoxum.json`` and ``test_videoxum.json`` (splits
-``train``, ``validation``, ``test``). Every record is validated; a malformed one raises a `ValueError` naming its
-``video_id`` and the field. Real VideoXum has records whose ``vsum_onehot`` length, ``sampled_frames`` and cached
-feature length disagree by a frame or two: like the official loader, the builder truncates them to the shortest,
-counts each fix per kind and reports the counts once per split (a logged warning, and
-:attr:`VideoXum.report` / ``load_videoxum(..., output_loading_info=True)``). Records whose video or feature file is
-missing raise a `ValueError` unless ``skip_missing=True``, in which case they are skipped and reported. Nothing is
-dropped silently.
+``train``, ``validation``, ``test``). Every input is validated before anything is written to the cache, and every
+problem is a `ValueError` naming the file, the ``video_id`` and the field:
+
+- a file that is not UTF-8 JSON, not a list, or empty (a split with no example);
+- a record with a missing field or a wrong type (strings or booleans in ``vsum_onehot``, an empty ``tsum``
+  sentence), a ``video_id`` that is not a plain file name, or appearing twice (in one split or in two splits);
+- a time in ``timestamps``/``vsum`` that is negative, reversed (start > end) or beyond ``duration`` by more than
+  ``frame_tolerance`` seconds;
+- a ``duration`` inconsistent with ``sampled_frames`` (the 1-fps frame count): ``|sampled_frames - duration|`` must
+  be at most ``frame_tolerance + 1`` (the extra second is the last, partial one: 82.73 s -> 83 frames);
+- cached features that are unreadable, of the wrong size, or hold NaN/inf.
+
+**Frame counts.** Real VideoXum has records whose ``vsum_onehot`` length, ``sampled_frames`` and cached feature
+length disagree by a frame or two. Differences of at most ``frame_tolerance`` frames (default 2, the real data's)
+are fixed like the official loader does, by truncating to the shortest; larger ones are an error unless
+``length_mismatch="truncate"`` (then they are truncated too). Every fix is counted per kind and reported once per
+split (a logged warning, and :attr:`VideoXum.report` / ``load_videoxum(..., output_loading_info=True)``). Records
+whose video or feature file is missing raise a `ValueError` unless ``skip_missing=True``, in which case they are
+skipped and reported. Nothing is dropped silently.
 
 datasets >= 4 no longer runs loading scripts, so the builder is used as a class (`VideoXum(...)`) or through
 :func:`load_videoxum`. The cache entry depends on the folders *and* on a fingerprint of their content (the JSON
@@ -39,13 +51,18 @@ from typing import Any
 import datasets
 import numpy as np
 from datasets.builder import Key
+from datasets.exceptions import DatasetGenerationError
 
 from ..constants import SPLIT_FILES, VIDEO_EXTENSIONS
+from ..io_utils import atomic_write_json
+from .files import FEATURES_INFO_FILENAME, FeaturesInfo, find_video, read_features_info
 from .text import build_text_summary
 
 
 __all__ = [
+    "DEFAULT_FRAME_TOLERANCE",
     "LENGTH_FIX_KINDS",
+    "LENGTH_MISMATCH_MODES",
     "VIDEOXUM_CITATION",
     "VIDEOXUM_DESCRIPTION",
     "VIDEOXUM_HOMEPAGE",
@@ -59,8 +76,14 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Split name -> official annotation file name (one definition: `vsum.constants.SPLIT_FILES`).
+#: Split name -> official annotation file name. A documented alias of `vsum.constants.SPLIT_FILES` (the one
+#: definition), kept for code that imports it from `vsum.data`.
 VIDEOXUM_SPLIT_FILES = SPLIT_FILES
+#: Largest frame-count difference (1-fps frames, i.e. seconds) fixed silently-but-reported; the real data's.
+DEFAULT_FRAME_TOLERANCE = 2
+#: What to do with a frame-count difference beyond the tolerance: refuse it, or truncate to the shortest.
+LENGTH_MISMATCH_MODES: tuple[str, ...] = ("error", "truncate")
+_MAX_INT32 = 2**31 - 1  # `sampled_frames` / `num_frames` are int32 columns
 #: The kinds of length fixes counted per split, each relative to ``sampled_frames``.
 LENGTH_FIX_KINDS: tuple[str, ...] = ("onehot_longer", "onehot_shorter", "features_longer", "features_shorter")
 REPORT_FILENAME = "videoxum_report.json"
@@ -116,6 +139,13 @@ class VideoXumConfig(datasets.BuilderConfig):
             Array name inside the ``.npz`` feature files.
         feature_dim (`int`, *optional*):
             Feature size ``D``; read from the first feature file by default.
+        frame_tolerance (`int`, defaults to 2):
+            Largest difference, in 1-fps frames (= seconds), accepted between the frame counts of a record
+            (``sampled_frames``, ``vsum_onehot`` length, feature length; truncated to the shortest and reported), by
+            which a time may exceed ``duration``, and (plus one) between ``duration`` and ``sampled_frames``.
+        length_mismatch (`str`, defaults to ``"error"``):
+            ``"error"``: a frame-count difference larger than `frame_tolerance` raises a `ValueError`;
+            ``"truncate"``: it is truncated to the shortest like the small ones (and reported).
         source_fingerprint (`str`, *optional*):
             Hash of the input files, computed by [`VideoXum`]; it is part of the cache key.
     """
@@ -127,6 +157,8 @@ class VideoXumConfig(datasets.BuilderConfig):
     num_annotators: int = 10
     feature_key: str = "features"
     feature_dim: int | None = None
+    frame_tolerance: int = DEFAULT_FRAME_TOLERANCE
+    length_mismatch: str = "error"
     source_fingerprint: str | None = None
 
     def __post_init__(self):
@@ -144,6 +176,13 @@ class VideoXumConfig(datasets.BuilderConfig):
             raise ValueError(f"`num_annotators` must be a positive integer, got {self.num_annotators!r}")
         if self.feature_dim is not None and (not isinstance(self.feature_dim, int) or self.feature_dim < 1):
             raise ValueError(f"`feature_dim` must be a positive integer, got {self.feature_dim!r}")
+        tolerance = self.frame_tolerance
+        if not isinstance(tolerance, int) or isinstance(tolerance, bool) or tolerance < 0:
+            raise ValueError(f"`frame_tolerance` must be a non-negative integer, got {tolerance!r}")
+        if self.length_mismatch not in LENGTH_MISMATCH_MODES:
+            raise ValueError(
+                f"`length_mismatch` must be one of {list(LENGTH_MISMATCH_MODES)}, got {self.length_mismatch!r}"
+            )
 
 
 def _hash_file(path: Path, hasher) -> None:
@@ -180,6 +219,8 @@ def _source_fingerprint(
             _hash_file(path, hasher)
     _hash_listing(video_dir, VIDEO_EXTENSIONS, hasher)
     _hash_listing(features_dir, (".npz",), hasher)
+    if features_dir is not None and os.path.isfile(os.path.join(features_dir, FEATURES_INFO_FILENAME)):
+        _hash_file(Path(features_dir) / FEATURES_INFO_FILENAME, hasher)
     return hasher.hexdigest()[:32]
 
 
@@ -311,19 +352,38 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             self._report = json.load(f)
         return self._report
 
+    @property
+    def features_info(self) -> FeaturesInfo | None:
+        """What produced the cached features (``<features_dir>/features_info.json``, see :mod:`vsum.data.files`);
+        `None` without ``features_dir`` or when the folder has no such file."""
+        if self.config.features_dir is None:
+            return None
+        return read_features_info(self.config.features_dir)
+
+    def download_and_prepare(self, *args, **kwargs):
+        """`datasets.DatasetBuilder.download_and_prepare`, except that a `ValueError` raised while writing the examples
+        (e.g. NaN features) reaches the caller as itself, not wrapped in a `DatasetGenerationError`."""
+        try:
+            return super().download_and_prepare(*args, **kwargs)
+        except DatasetGenerationError as error:
+            cause = error.__cause__
+            while isinstance(cause, DatasetGenerationError):
+                cause = cause.__cause__
+            if isinstance(cause, ValueError):
+                raise cause from None
+            raise
+
     def _download_and_prepare(self, dl_manager, verification_mode, **prepare_split_kwargs):
         super()._download_and_prepare(dl_manager, verification_mode, **prepare_split_kwargs)
         # `_output_dir` is the temporary folder here: the report is moved into the cache with the data.
-        path = os.path.join(self._output_dir, REPORT_FILENAME)
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
-            json.dump(self._report, f, indent=2)
-        os.replace(path + ".tmp", path)
+        atomic_write_json(os.path.join(self._output_dir, REPORT_FILENAME), self._report)
 
     # ------------------------------------------------------------------ validation
 
     def _parse_record(self, record: Any, index: int, source: str) -> dict[str, Any]:
         """Validate one raw record and return its fields; raise `ValueError` naming the id and the field."""
         num_annotators = self.config.num_annotators
+        tolerance = self.config.frame_tolerance
         video_id = record.get("video_id") if isinstance(record, dict) else None
         where = f"record {index} of {source}"
 
@@ -335,24 +395,48 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         for name in _REQUIRED_FIELDS:
             if name not in record:
                 fail(name, f"is missing (record keys: {sorted(record)})")
-        if not isinstance(video_id, str) or not video_id:
+        if not isinstance(video_id, str) or not video_id.strip():
             fail("video_id", f"must be a non-empty string, got {video_id!r}")
+        # The id names files (<video_id>.npz, <video_id>.mp4): a path separator or a dot name could leave the folder.
+        if any(c in video_id for c in "/\\\0") or video_id in (".", "..") or video_id != video_id.strip():
+            fail("video_id", "must be a plain file name (no path separators, NUL, surrounding spaces, '.' or '..')")
 
         duration = record["duration"]
         if not _is_number(duration) or duration <= 0:
-            fail("duration", f"must be a positive number, got {duration!r}")
+            fail("duration", f"must be a positive number (finite), got {duration!r}")
         sampled = record["sampled_frames"]
         if isinstance(sampled, float) and sampled.is_integer():
             sampled = int(sampled)
-        if not isinstance(sampled, int) or isinstance(sampled, bool) or sampled < 1:
-            fail("sampled_frames", f"must be a positive integer, got {sampled!r}")
+        if not isinstance(sampled, int) or isinstance(sampled, bool) or not 1 <= sampled <= _MAX_INT32:
+            fail("sampled_frames", f"must be a positive integer (at most {_MAX_INT32}), got {sampled!r}")
+        # 1-fps frames at t = 0, 1, ...: sampled_frames is about ceil(duration) (82.73 s -> 83 frames).
+        if abs(sampled - duration) > tolerance + 1:
+            fail(
+                "duration",
+                f"= {duration!r} s is inconsistent with sampled_frames={sampled} (1-fps frames): they may differ by "
+                f"at most frame_tolerance + 1 = {tolerance + 1} (frame_tolerance={tolerance})",
+            )
+        latest = duration + tolerance
+
+        def check_span(field: str, what: str, span: Any) -> None:
+            if not isinstance(span, list) or len(span) != 2 or not all(_is_number(v) for v in span):
+                fail(field, f"{what} must be [start, end] finite numbers, got {span!r}")
+            start, end = span
+            if start < 0 or end < 0:
+                fail(field, f"{what} {span!r} has a negative time")
+            if start > end:
+                fail(field, f"{what} {span!r} is reversed (start > end)")
+            if end > latest:
+                fail(
+                    field,
+                    f"{what} {span!r} ends after the video: duration {duration!r} s + frame_tolerance {tolerance} s",
+                )
 
         timestamps = record["timestamps"]
         if not isinstance(timestamps, list) or not timestamps:
             fail("timestamps", f"must be a non-empty list of [start, end], got {timestamps!r}")
         for k, pair in enumerate(timestamps):
-            if not isinstance(pair, list) or len(pair) != 2 or not all(_is_number(v) for v in pair):
-                fail("timestamps", f"entry {k} must be [start, end] numbers, got {pair!r}")
+            check_span("timestamps", f"entry {k}", pair)
         num_segments = len(timestamps)
 
         tsum = record["tsum"]
@@ -360,6 +444,11 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             fail("tsum", f"must be a list of strings, got {tsum!r}")
         if len(tsum) != num_segments:
             fail("tsum", f"has {len(tsum)} sentences but 'timestamps' has {num_segments} segments")
+        for k, sentence in enumerate(tsum):
+            if not sentence.strip():
+                fail("tsum", f"sentence {k} is empty ({sentence!r}): every segment needs a caption")
+        if not build_text_summary(tsum):
+            fail("tsum", f"gives an empty text summary after cleaning ({tsum!r})")
 
         vsum = record["vsum"]
         if not isinstance(vsum, list) or len(vsum) != num_segments:
@@ -370,8 +459,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                 got = len(segment) if isinstance(segment, list) else repr(segment)
                 fail("vsum", f"segment {k} must list {num_annotators} annotator spans, got {got}")
             for a, span in enumerate(segment):
-                if not isinstance(span, list) or len(span) != 2 or not all(_is_number(v) for v in span):
-                    fail("vsum", f"segment {k} annotator {a} must be [start, end] numbers, got {span!r}")
+                check_span("vsum", f"segment {k} annotator {a}", span)
 
         onehot = record["vsum_onehot"]
         if not isinstance(onehot, list) or len(onehot) != num_annotators:
@@ -381,15 +469,16 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         for a, row in enumerate(onehot):
             if not isinstance(row, list):
                 fail("vsum_onehot", f"row {a} must be a list of 0/1, got {type(row).__name__}")
+            # Only JSON numbers: numpy would turn "1" and true into 1.0.
+            if not set(map(type, row)) <= {int, float}:
+                bad = next(v for v in row if type(v) not in (int, float))
+                fail("vsum_onehot", f"row {a} must hold only the numbers 0/1, got {bad!r} ({type(bad).__name__})")
             lengths.append(len(row))
         if len(set(lengths)) != 1:
             fail("vsum_onehot", f"annotator rows have different lengths {lengths}")
         if lengths[0] == 0:
             fail("vsum_onehot", "rows are empty")
-        try:
-            matrix = np.array(onehot, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            fail("vsum_onehot", f"must hold only 0/1 values ({error})")
+        matrix = np.array(onehot, dtype=np.float64)
         if matrix.ndim != 2 or not np.isin(matrix, (0.0, 1.0)).all():
             bad = matrix[~np.isin(matrix, (0.0, 1.0))][:5].tolist() if matrix.ndim == 2 else "nested lists"
             fail("vsum_onehot", f"must hold only 0/1 values, got {bad}")
@@ -403,14 +492,6 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             "vsum": [[[float(v) for v in span] for span in segment] for segment in vsum],
             "vsum_onehot": matrix.astype(np.uint8),
         }
-
-    def _find_video(self, video_id: str, names: set[str]) -> str | None:
-        candidates = [video_id] + ([video_id[2:]] if video_id.startswith("v_") else [])
-        for stem in candidates:
-            for extension in VIDEO_EXTENSIONS:
-                if stem + extension in names:
-                    return os.path.join(self.config.video_dir, stem + extension)
-        return None
 
     @staticmethod
     def _list_folder(folder: str, what: str) -> set[str]:
@@ -434,35 +515,37 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         video_names = self._list_folder(config.video_dir, "video_dir") if config.video_dir else None
         feature_names = self._list_folder(config.features_dir, "features_dir") if config.features_dir else None
         feature_dim = self.info.features["frame_embeds"].shape[1] if config.features_dir else None
+        if config.features_dir:
+            self._check_features_info(feature_dim)
 
         plans: dict[str, list[dict[str, Any]]] = {}
         report: dict[str, dict[str, Any]] = {}
         missing_all: list[tuple[str, str, str]] = []  # (split, video_id, what)
+        first_seen: dict[str, tuple[str, int]] = {}  # video_id -> (annotation file, record index), over all splits
         for split, path in files.items():
             source = os.path.basename(path)
-            try:
-                with open(path, encoding="utf-8") as f:
-                    records = json.load(f)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path} is not valid JSON: {error}") from error
-            if not isinstance(records, list):
-                raise ValueError(f"{path} must hold a JSON list of records, got a {type(records).__name__}")
+            records = self._read_annotation_file(path, split)
 
-            plan, skipped, seen = [], [], {}
+            plan, skipped = [], []
             fixes = dict.fromkeys(LENGTH_FIX_KINDS, 0)
             num_fixed, max_dropped = 0, 0
             for index, raw in enumerate(records):
                 item = self._parse_record(raw, index, source)
                 video_id = item["video_id"]
-                if video_id in seen:
+                if video_id in first_seen:
+                    where, earlier = first_seen[video_id]
+                    same = where == source
                     raise ValueError(
-                        f"Duplicate video_id {video_id!r} in {source}: records {seen[video_id]} and {index}"
+                        f"Duplicate video_id {video_id!r}"
+                        + (f" in {source}: records {earlier} and {index}" if same else "")
+                        + ("" if same else f": record {earlier} of {where} and record {index} of {source}")
+                        + ("" if same else " (a video may belong to one split only)")
                     )
-                seen[video_id] = index
+                first_seen[video_id] = (source, index)
 
                 missing = []
                 if video_names is not None:
-                    item["video"] = self._find_video(video_id, video_names)
+                    item["video"] = find_video(config.video_dir, video_id, video_names)
                     if item["video"] is None:
                         missing.append("video")
                 feature_frames = None
@@ -482,6 +565,8 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                 onehot_frames = item["vsum_onehot"].shape[1]
                 lengths = [sampled, onehot_frames] + ([feature_frames] if feature_frames is not None else [])
                 num_frames = min(lengths)
+                if max(lengths) - num_frames > config.frame_tolerance and config.length_mismatch == "error":
+                    raise ValueError(self._mismatch_message(item, source, onehot_frames, feature_frames))
                 if onehot_frames != sampled:
                     fixes["onehot_longer" if onehot_frames > sampled else "onehot_shorter"] += 1
                 if feature_frames is not None and feature_frames != sampled:
@@ -507,11 +592,75 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         if missing_all and not config.skip_missing:
             raise ValueError(self._missing_message(missing_all, report))
         for split, split_report in report.items():
+            if not plans[split]:  # every record skipped: an empty split is an error, not an empty dataset
+                raise ValueError(
+                    f"The {split!r} split would be empty: all {split_report['num_records']} records of "
+                    f"{split_report['annotation_file']} were skipped (missing files, skip_missing=True): "
+                    + ", ".join(f"{s['video_id']} ({s['missing']})" for s in split_report["skipped"][:_MAX_LISTED_IDS])
+                )
+        for split, split_report in report.items():
             self._log_split_report(split, split_report)
         self._report = report
         return [
             datasets.SplitGenerator(name=split, gen_kwargs={"plan": plans[split], "split": split}) for split in splits
         ]
+
+    @staticmethod
+    def _read_annotation_file(path: str, split: str) -> list[Any]:
+        """The records of one annotation file; every way it can be unreadable is a `ValueError` naming it."""
+        try:
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path} is not UTF-8 text ({error}); VideoXum annotation files are UTF-8 JSON") from error
+        except OSError as error:
+            raise ValueError(f"Cannot read the annotation file {path}: {error}") from error
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path} is not valid JSON: {error}") from error
+        except RecursionError as error:
+            raise ValueError(f"{path} is not valid JSON: nested too deeply") from error
+        if not isinstance(records, list):
+            raise ValueError(f"{path} must hold a JSON list of records, got a {type(records).__name__}")
+        if not records:
+            raise ValueError(
+                f"{path} holds no records: the {split!r} split would be empty (pass `splits=` without {split!r} to "
+                "build the other splits only)"
+            )
+        return records
+
+    def _mismatch_message(self, item: dict[str, Any], source: str, onehot_frames: int, feature_frames: int | None):
+        sampled = item["sampled_frames"]
+        counts = f"sampled_frames={sampled}, vsum_onehot has {onehot_frames} frames"
+        lengths = [sampled, onehot_frames]
+        field, where = "vsum_onehot", source
+        if feature_frames is not None:
+            counts += f", the features have {feature_frames} frames"
+            lengths.append(feature_frames)
+            if abs(feature_frames - sampled) > abs(onehot_frames - sampled):
+                field, where = "frame_embeds", item["features_path"]
+        return (
+            f"Frame counts of video_id={item['video_id']!r} ({where}) disagree beyond frame_tolerance="
+            f"{self.config.frame_tolerance}: field {field!r}: {counts}; truncating would drop "
+            f"{max(lengths) - min(lengths)} frame(s). Fix the data, or pass length_mismatch='truncate' to truncate "
+            "to the shortest (counted in the report), or a larger frame_tolerance."
+        )
+
+    def _check_features_info(self, feature_dim: int) -> None:
+        info = self.features_info
+        if info is None:
+            return
+        path = os.path.join(self.config.features_dir, FEATURES_INFO_FILENAME)
+        if info.feature_dim != feature_dim:
+            raise ValueError(
+                f"{path} says feature_dim={info.feature_dim} but the .npz features have {feature_dim} columns"
+            )
+        if info.feature_key != self.config.feature_key:
+            raise ValueError(
+                f"{path} says the arrays are stored under feature_key={info.feature_key!r}, but "
+                f"feature_key={self.config.feature_key!r} was asked for"
+            )
 
     def _feature_frames(self, path: str, video_id: str, feature_dim: int) -> int:
         try:
@@ -587,9 +736,33 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             if self.config.video_dir is not None:
                 example["video"] = item["video"]
             if self.config.features_dir is not None:
-                with np.load(item["features_path"]) as archive:
-                    example["frame_embeds"] = np.asarray(archive[self.config.feature_key][:num_frames], np.float32)
+                example["frame_embeds"] = self._load_features(item)
             yield Key(0, index), example
+
+    def _load_features(self, item: dict[str, Any]) -> np.ndarray:
+        """The ``(num_frames, D)`` float32 features of a planned record; unreadable or non-finite is a `ValueError`."""
+        path, video_id = item["features_path"], item["video_id"]
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                array = np.asarray(archive[self.config.feature_key])
+        except Exception as error:  # zipfile, numpy and OS errors alike: name the file
+            raise ValueError(
+                f"Cannot read the features of video_id={video_id!r} (field 'frame_embeds', {path}): "
+                f"{type(error).__name__}: {error}"
+            ) from error
+        finite = np.isfinite(array)
+        if not finite.all():
+            frame = int(np.argwhere(~finite)[0][0])
+            raise ValueError(
+                f"Features of video_id={video_id!r} (field 'frame_embeds', {path}) hold {int((~finite).sum())} "
+                f"non-finite value(s) (NaN/inf), the first in frame {frame}"
+            )
+        features = np.asarray(array[: item["num_frames"]], dtype=np.float32)
+        if not np.isfinite(features).all():  # float64 values beyond float32's range
+            raise ValueError(
+                f"Features of video_id={video_id!r} (field 'frame_embeds', {path}) overflow float32 (|x| > 3.4e38)"
+            )
+        return features
 
 
 def load_videoxum(
@@ -602,6 +775,8 @@ def load_videoxum(
     cache_dir: str | os.PathLike | None = None,
     num_annotators: int = 10,
     feature_key: str = "features",
+    frame_tolerance: int = DEFAULT_FRAME_TOLERANCE,
+    length_mismatch: str = "error",
     download_mode: str | datasets.DownloadMode | None = None,
     output_loading_info: bool = False,
 ) -> datasets.DatasetDict | tuple[datasets.DatasetDict, dict[str, dict[str, Any]]]:
@@ -624,6 +799,12 @@ def load_videoxum(
             Expected number of annotators per video.
         feature_key (`str`, *optional*, defaults to ``"features"``):
             Array name inside the ``.npz`` files.
+        frame_tolerance (`int`, *optional*, defaults to 2):
+            Largest frame-count difference (1-fps frames = seconds) fixed by truncation without an error, and the
+            slack allowed for times beyond ``duration`` (see [`VideoXumConfig`]).
+        length_mismatch (`str`, *optional*, defaults to ``"error"``):
+            A frame-count difference beyond `frame_tolerance` raises (``"error"``) or is truncated to the shortest
+            and reported (``"truncate"``, the official loader's behaviour for every difference).
         download_mode (`str` or `datasets.DownloadMode`, *optional*):
             ``"force_redownload"`` rebuilds even when the cache holds this exact dataset.
         output_loading_info (`bool`, *optional*, defaults to `False`):
@@ -633,8 +814,18 @@ def load_videoxum(
         `datasets.DatasetDict`, or ``(DatasetDict, report)`` when `output_loading_info` is `True`.
 
     Raises:
-        `ValueError`: Missing annotation file, malformed record (names the ``video_id`` and the field), or missing
-        video/feature files without `skip_missing`.
+        `ValueError`: Missing, unreadable (not UTF-8 JSON) or empty annotation file; malformed record (names the file,
+        the ``video_id`` and the field); a ``video_id`` in two splits; frame counts that disagree beyond
+        `frame_tolerance` with ``length_mismatch="error"``; unreadable or non-finite features; missing video/feature
+        files without `skip_missing`.
+
+    Example:
+
+    ```python
+    >>> ds, report = load_videoxum("anno", features_dir="feat/blip", output_loading_info=True)  # doctest: +SKIP
+    >>> report["train"]["length_fixes"]  # doctest: +SKIP
+    {'onehot_longer': 3, 'onehot_shorter': 0, 'features_longer': 0, 'features_shorter': 1}
+    ```
     """
     builder = VideoXum(
         cache_dir=None if cache_dir is None else os.fspath(cache_dir),
@@ -645,6 +836,8 @@ def load_videoxum(
         splits=None if splits is None else tuple(splits),
         num_annotators=num_annotators,
         feature_key=feature_key,
+        frame_tolerance=frame_tolerance,
+        length_mismatch=length_mismatch,
     )
     builder.download_and_prepare(download_mode=download_mode)
     dataset = builder.as_dataset()
