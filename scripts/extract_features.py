@@ -67,6 +67,7 @@ from vsum import (  # noqa: E402
     VsumProcessor,
     loading,  # noqa: E402
 )
+from vsum.data import find_video  # noqa: E402
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
 from vsum.inference import encode_video  # noqa: E402
 
@@ -123,15 +124,6 @@ class DataArguments:
 
 
 # ---------------------------------------------------------------------------------------------------- videos
-
-
-def find_video(video_dir: str, video_id: str, names: set[str]) -> str | None:
-    """``<video_dir>/<video_id><ext>`` (or without the ``v_`` prefix), as the VideoXum builder looks for it."""
-    for stem in [video_id] + ([video_id[2:]] if video_id.startswith("v_") else []):
-        for extension in VIDEO_EXTENSIONS:
-            if stem + extension in names:
-                return os.path.join(video_dir, stem + extension)
-    return None
 
 
 def list_videos(data_dir: str | None, video_dir: str, splits: Sequence[str]) -> list[tuple[str, str]]:

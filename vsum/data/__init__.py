@@ -1,13 +1,25 @@
 # Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
-"""Data for vsum: the VideoXum builder, the SynthXum generator and the text-summary rule.
+"""Data for vsum: the VideoXum builder, the SynthXum generator, the text-summary rule and the data files' layout.
 
 This package does not import the model code.
+
+`VIDEOXUM_SPLIT_FILES` is a documented alias of :data:`vsum.constants.SPLIT_FILES` (the one definition of the split
+file names), kept for code that imports it from here.
 """
 
-from .synthetic import SYNTHXUM_WORDS, SynthXumResult, make_synthxum, spans_to_onehot
+from .files import (
+    FEATURES_INFO_FILENAME,
+    FeaturesInfo,
+    find_video,
+    read_features_info,
+    write_features_info,
+)
+from .synthetic import SYNTHXUM_INFO_FILENAME, SYNTHXUM_WORDS, SynthXumResult, make_synthxum, spans_to_onehot
 from .text import build_text_summary
 from .videoxum import (
+    DEFAULT_FRAME_TOLERANCE,
     LENGTH_FIX_KINDS,
+    LENGTH_MISMATCH_MODES,
     VIDEO_EXTENSIONS,
     VIDEOXUM_SPLIT_FILES,
     VideoXum,
@@ -18,18 +30,26 @@ from .videoxum import (
 
 
 __all__ = [
+    "DEFAULT_FRAME_TOLERANCE",
+    "FEATURES_INFO_FILENAME",
     "LENGTH_FIX_KINDS",
+    "LENGTH_MISMATCH_MODES",
+    "SYNTHXUM_INFO_FILENAME",
     "SYNTHXUM_WORDS",
     "VIDEOXUM_SPLIT_FILES",
     "VIDEO_EXTENSIONS",
+    "FeaturesInfo",
     "SynthXumResult",
     "VideoXum",
     "VideoXumConfig",
     "build_text_summary",
+    "find_video",
     "load_videoxum",
     "make_synthxum",
     "onehot_to_numpy",
+    "read_features_info",
     "spans_to_onehot",
+    "write_features_info",
 ]
 
 # Batching (VsumDataCollator, LengthGroupedSampler): vsum/data/collator.py.

@@ -9,6 +9,7 @@ out_dir/
 ├── train_videoxum.json   # same records, fields, types and nesting as the official VideoXum files
 ├── val_videoxum.json
 ├── test_videoxum.json
+├── synthxum_info.json    # what this dataset is: name, generator arguments, split sizes (for dataset cards)
 └── videos/<video_id>.mp4 # H.264 (or MPEG-4 part 2), yuv420p, no audio
 ```
 
@@ -40,12 +41,10 @@ identical video bytes). Video ``i`` depends only on ``(seed, i)``.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 import string
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,11 +53,14 @@ from typing import Any
 import numpy as np
 
 from ..constants import SPLIT_FILES
+from ..io_utils import atomic_path, atomic_write_json
 
 
 __all__ = [
     "SPLIT_FILES",
     "SYNTHXUM_COLORS",
+    "SYNTHXUM_DESCRIPTION",
+    "SYNTHXUM_INFO_FILENAME",
     "SYNTHXUM_DIRECTIONS",
     "SYNTHXUM_SHAPES",
     "SYNTHXUM_WORDS",
@@ -68,6 +70,17 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Written next to the annotation files by :func:`make_synthxum`; its presence marks a folder as SynthXum (dataset
+#: cards, ``scripts/prepare_videoxum.py``). Keys: ``name`` ("SynthXum"), ``generator``, ``format_version``,
+#: ``split_sizes``, ``num_videos``, ``total_duration`` and the generator arguments (``seed``, ``size``, ...).
+SYNTHXUM_INFO_FILENAME = "synthxum_info.json"
+SYNTHXUM_DESCRIPTION = """\
+SynthXum is a synthetic dataset in the exact layout of VideoXum, generated offline by `vsum.data.make_synthxum`
+(vsum-la): short videos in which coloured shapes move over a plain background, one caption per segment, and one
+salient moment per segment (the background flashes and the shape doubles in size) marked by ten simulated
+annotators. It exists to test and demonstrate the pipeline end to end; it contains no real-world content.
+"""
 
 # name -> RGB. None of them is close to the dark backgrounds or the near-white flash.
 SYNTHXUM_COLORS: dict[str, tuple[int, int, int]] = {
@@ -370,33 +383,24 @@ def _encode_video(frames, path: Path, *, size: int, video_fps: int, codec: str) 
     """Encode RGB frames to an mp4 file, written under a temporary name and renamed when complete."""
     import av
 
-    tmp_path = path.with_name(f".{path.name}.tmp")
-    try:
-        with av.open(str(tmp_path), mode="w", format="mp4") as container:
-            options = {"crf": "28", "preset": "veryfast", "threads": "1"} if codec in ("libx264", "h264") else {}
-            stream = container.add_stream(codec, rate=video_fps, options=options)
-            stream.width = size
-            stream.height = size
-            stream.pix_fmt = "yuv420p"
-            stream.codec_context.gop_size = 2 * video_fps
-            if codec not in ("libx264", "h264"):
-                stream.codec_context.bit_rate = 40_000 * max(1, size // 32) ** 2
-            for array in frames:
-                for packet in stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")):
-                    container.mux(packet)
-            for packet in stream.encode():
+    with atomic_path(path) as tmp_path, av.open(tmp_path, mode="w", format="mp4") as container:
+        options = {"crf": "28", "preset": "veryfast", "threads": "1"} if codec in ("libx264", "h264") else {}
+        stream = container.add_stream(codec, rate=video_fps, options=options)
+        stream.width = size
+        stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.gop_size = 2 * video_fps
+        if codec not in ("libx264", "h264"):
+            stream.codec_context.bit_rate = 40_000 * max(1, size // 32) ** 2
+        for array in frames:
+            for packet in stream.encode(av.VideoFrame.from_ndarray(array, format="rgb24")):
                 container.mux(packet)
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        for packet in stream.encode():
+            container.mux(packet)
 
 
 def _write_json(obj: Any, path: Path) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False) as f:
-        json.dump(obj, f)
-        tmp_name = f.name
-    os.replace(tmp_name, path)
+    atomic_write_json(path, obj, indent=None, allow_nan=False)
 
 
 def _split_sizes(
@@ -552,6 +556,25 @@ def make_synthxum(
     for split, path in annotation_files.items():
         _write_json(records[start : start + sizes[split]], path)
         start += sizes[split]
+    _write_json(
+        {
+            "name": "SynthXum",
+            "generator": "vsum.data.make_synthxum",
+            "format_version": 1,
+            "num_videos": len(records),
+            "split_sizes": sizes,
+            "total_duration": round(total_duration, 3),
+            "seed": int(seed),
+            "min_duration": float(min_duration),
+            "max_duration": float(max_duration),
+            "size": int(size),
+            "video_fps": int(video_fps),
+            "num_annotators": int(num_annotators),
+            "summary_fraction": float(summary_fraction),
+            "codec": codec,
+        },
+        out_dir / SYNTHXUM_INFO_FILENAME,
+    )
     if overwrite:  # videos of a previous SynthXum dataset in this folder
         for path in video_dir.glob("v_*.mp4"):
             if path.stem not in seen_ids:
