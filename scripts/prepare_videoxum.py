@@ -1,19 +1,24 @@
 #!/usr/bin/env python
 # Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
-"""Prepare a Hub copy of VideoXum as Parquet files plus a dataset card.
+"""Prepare a Hub copy of VideoXum (or of a SynthXum set in the same layout) as Parquet files plus a dataset card.
 
 The official release is three JSON files (``train_videoxum.json``, ``val_videoxum.json``, ``test_videoxum.json``)
 and, optionally, cached BLIP frame features (``feat/blip/<video_id>.npz``). This script builds the validated
-``DatasetDict`` with :func:`vsum.data.load_videoxum` (length fixes are counted and reported, malformed records and
-missing feature files are errors unless ``--skip_missing``) and then either
+``DatasetDict`` with :func:`vsum.data.load_videoxum` (malformed records are errors, see its documentation; length
+fixes are counted and reported; missing feature files are errors unless ``--skip_missing``) and then either
 
 * writes ``<output_dir>/data/<split>-XXXXX-of-XXXXX.parquet`` and ``<output_dir>/README.md`` (a dataset card whose
   ``configs:`` maps the splits to the files), the layout that ``load_dataset("<org>/videoxum")`` reads with no code
   once the folder is uploaded (``hf upload <org>/videoxum <output_dir> --repo-type dataset``), or
 * pushes the splits and the card with ``DatasetDict.push_to_hub`` (``--push_to_hub --repo_id <org>/videoxum``).
 
-The source videos (ActivityNet) are not copied: their licence does not allow it and the ``video`` column would only
-hold local paths. The output folder is written under a temporary name and renamed when complete.
+The card describes the data written (:mod:`vsum.data.card`): VideoXum, or SynthXum when ``--data_dir`` holds
+``synthxum_info.json`` (written by ``vsum make-synthetic``); the examples per split; and the encoder of
+``frame_embeds`` when the features folder holds ``features_info.json`` (:func:`vsum.data.write_features_info`;
+it is also copied next to the card). With ``--video_dir`` the videos themselves are embedded in a
+``datasets.Video(decode=False)`` column (reading the bytes needs no decoder): do this for SynthXum, or for videos
+you may redistribute; ActivityNet's licence does not allow copying its videos. The output folder is written under a
+temporary name and replaces ``--output_dir`` only when complete (:func:`vsum.io_utils.atomic_folder`).
 
 Examples:
 
@@ -21,6 +26,7 @@ Examples:
 python scripts/prepare_videoxum.py --data_dir dataset/ActivityNet/anno --output_dir videoxum-parquet
 python scripts/prepare_videoxum.py --data_dir dataset/ActivityNet/anno --features_dir dataset/ActivityNet/feat/blip \\
     --output_dir videoxum-blip-parquet --max_shard_size 500MB
+python scripts/prepare_videoxum.py --data_dir synthxum --video_dir synthxum/videos --output_dir synthxum-parquet
 python scripts/prepare_videoxum.py --data_dir dataset/ActivityNet/anno --push_to_hub --repo_id my-org/videoxum
 ```
 """
@@ -32,7 +38,6 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,89 +47,38 @@ if __name__ == "__main__" and str(REPO_ROOT) not in sys.path:  # run from a chec
     sys.path.insert(0, str(REPO_ROOT))
 
 import datasets  # noqa: E402
+from datasets.table import embed_table_storage  # noqa: E402
 from datasets.utils.py_utils import convert_file_size_to_int  # noqa: E402
 
-from vsum.data.videoxum import (  # noqa: E402
-    VIDEOXUM_CITATION,
-    VIDEOXUM_DESCRIPTION,
-    VIDEOXUM_HOMEPAGE,
-    VIDEOXUM_SPLIT_FILES,
-    load_videoxum,
-)
+from vsum.data import FEATURES_INFO_FILENAME, VIDEOXUM_SPLIT_FILES, load_videoxum, read_features_info  # noqa: E402
+from vsum.data.card import build_dataset_card, describe_source  # noqa: E402
+from vsum.io_utils import atomic_folder  # noqa: E402
 
 
 class HubPushError(RuntimeError):
     """Raised when pushing to the Hub fails (no network, no token, no write access...)."""
 
 
-def _size_category(num_rows: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
-        if num_rows < limit:
-            return name
-    return "n>1M"
+def video_feature() -> datasets.features.features.FeatureType:
+    """The feature of the ``video`` column: ``datasets.Video(decode=False)`` (bytes + path; reading a row needs no
+    decoder, unlike ``Video()``, which needs torchcodec), or a plain path string on a datasets without ``Video``."""
+    video = getattr(datasets, "Video", None)
+    return video(decode=False) if video is not None else datasets.Value("string")
 
 
-def build_dataset_card(dataset: datasets.DatasetDict, *, license: str, pretty_name: str, report: dict) -> str:
-    """Return the text of the dataset card (README.md): YAML metadata with ``configs:``, description, citation."""
-    from huggingface_hub import DatasetCardData
+def with_video_column(dataset: datasets.DatasetDict) -> datasets.DatasetDict:
+    """Cast the ``video`` path column to :func:`video_feature` (a no-op without a ``video`` column)."""
+    if "video" not in dataset[next(iter(dataset))].column_names:
+        return dataset
+    return dataset.cast_column("video", video_feature())
 
-    splits = list(dataset)
-    card_data = DatasetCardData(
-        language=["en"],
-        license=license,
-        pretty_name=pretty_name,
-        task_categories=["summarization", "video-text-to-text"],
-        tags=["video-summarization", "cross-modal", "activitynet", "videoxum"],
-        size_categories=[_size_category(sum(dataset[s].num_rows for s in splits))],
-        configs=[
-            {
-                "config_name": "default",
-                "data_files": [{"split": split, "path": f"data/{split}-*"} for split in splits],
-            }
-        ],
-    )
-    features = dataset[splits[0]].features
-    rows = "\n".join(f"| `{name}` | `{feature!r}` |" for name, feature in features.items())
-    sizes = "\n".join(
-        f"| {s} | {dataset[s].num_rows} | {report[s]['num_records_fixed']} | {report[s]['num_skipped']} |"
-        for s in splits
-    )
-    return f"""---
-{card_data.to_yaml()}
----
 
-# {pretty_name}
-
-{VIDEOXUM_DESCRIPTION}
-Project page: {VIDEOXUM_HOMEPAGE}. This copy was prepared from the official annotation files
-({", ".join(VIDEOXUM_SPLIT_FILES[s] for s in splits)}) with `scripts/prepare_videoxum.py` of vsum-la; it loads with
-`datasets.load_dataset("<this repo>")`, no code needed. The source videos (ActivityNet) are not included.
-
-## Splits
-
-| split | examples | records with a frame-count fix | skipped (missing file) |
-|---|---|---|---|
-{sizes}
-
-Frame counts that disagreed (`vsum_onehot` length, `sampled_frames`, cached features) were truncated to the
-shortest, as the official loader does; `num_frames` is the consistent length `T`.
-
-## Fields
-
-| field | type |
-|---|---|
-{rows}
-
-`text_summary` is `"".join(tsum)` lower-cased, with `.!"()*#:;~` replaced by spaces and whitespace runs collapsed
-(the official rule). `vsum_onehot` is `annotators x T` 0/1; `np.asarray(row["vsum_onehot"], dtype=np.uint8)`
-gives the matrix.
-
-## Citation
-
-```bibtex
-{VIDEOXUM_CITATION.strip()}
-```
-"""
+def _embed_videos(split_dataset: datasets.Dataset) -> datasets.Dataset:
+    # What push_to_hub does before uploading: read the files a Video column points to into the column.
+    if not isinstance(split_dataset.features.get("video"), getattr(datasets, "Video", ())):
+        return split_dataset
+    embedded = split_dataset.with_format("arrow").map(embed_table_storage, batched=True, keep_in_memory=True)
+    return embedded.with_format(None)
 
 
 def write_parquet_copy(
@@ -134,35 +88,29 @@ def write_parquet_copy(
     *,
     max_shard_size: str | int = "500MB",
     overwrite: bool = False,
+    features_dir: str | os.PathLike | None = None,
 ) -> Path:
-    """Write ``data/<split>-XXXXX-of-XXXXX.parquet`` shards and README.md, into a temporary folder then renamed."""
+    """Write ``data/<split>-XXXXX-of-XXXXX.parquet`` shards, README.md and (when the features folder has one) a copy
+    of ``features_info.json``, into a temporary folder that then replaces `output_dir` (`atomic_folder`).
+
+    A ``video`` column of type ``datasets.Video`` gets the video bytes embedded, as ``push_to_hub`` does."""
     output_dir = Path(output_dir).resolve()
     if output_dir.exists() and not overwrite:
         raise ValueError(f"{output_dir} already exists; pass --overwrite to replace it")
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
     max_bytes = convert_file_size_to_int(max_shard_size)
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
-    try:
+    with atomic_folder(output_dir) as tmp:
+        tmp_dir = Path(tmp)
         (tmp_dir / "data").mkdir()
         for split, split_dataset in dataset.items():
+            split_dataset = _embed_videos(split_dataset)
             num_shards = max(1, math.ceil(split_dataset.data.nbytes / max_bytes))
             num_shards = min(num_shards, max(1, split_dataset.num_rows))
             for index in range(num_shards):
                 shard = split_dataset.shard(num_shards=num_shards, index=index, contiguous=True)
                 shard.to_parquet(str(tmp_dir / "data" / f"{split}-{index:05d}-of-{num_shards:05d}.parquet"))
         (tmp_dir / "README.md").write_text(card, encoding="utf-8")
-        if output_dir.exists():
-            old = output_dir.with_name(f".{output_dir.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(output_dir, old)
-            os.replace(tmp_dir, output_dir)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp_dir, output_dir)
-    finally:
-        if tmp_dir.exists():
-            shutil.rmtree(tmp_dir)
+        if features_dir is not None and (Path(features_dir) / FEATURES_INFO_FILENAME).is_file():
+            shutil.copyfile(Path(features_dir) / FEATURES_INFO_FILENAME, tmp_dir / FEATURES_INFO_FILENAME)
     return output_dir
 
 
@@ -174,10 +122,12 @@ def push_copy(
     private: bool = False,
     max_shard_size: str | int = "500MB",
     token: str | None = None,
+    features_dir: str | os.PathLike | None = None,
 ) -> None:
-    """Push the splits with ``DatasetDict.push_to_hub`` then the dataset card; any failure is a `HubPushError`."""
+    """Push the splits with ``DatasetDict.push_to_hub`` (which embeds the videos of a ``Video`` column), the dataset
+    card, and ``features_info.json`` when the features folder has one; any failure is a `HubPushError`."""
     try:
-        from huggingface_hub import DatasetCard, DatasetCardData
+        from huggingface_hub import DatasetCard, DatasetCardData, HfApi
 
         dataset.push_to_hub(repo_id, private=private, max_shard_size=max_shard_size, token=token)
         # push_to_hub wrote a card with `dataset_info`; keep it and add our metadata and text.
@@ -188,6 +138,15 @@ def push_copy(
         DatasetCard(f"---\n{DatasetCardData(**merged).to_yaml()}\n---\n{ours.text}").push_to_hub(
             repo_id, repo_type="dataset", token=token
         )
+        info_path = Path(features_dir) / FEATURES_INFO_FILENAME if features_dir is not None else None
+        if info_path is not None and info_path.is_file():
+            HfApi(token=token).upload_file(
+                path_or_fileobj=str(info_path),
+                path_in_repo=FEATURES_INFO_FILENAME,
+                repo_id=repo_id,
+                repo_type="dataset",
+                commit_message="Add features_info.json (encoder of frame_embeds)",
+            )
     except Exception as error:  # network, authentication, permissions: all end the same way for the user
         raise HubPushError(
             f"Could not push VideoXum to the Hub repo {repo_id!r}: {type(error).__name__}: {error}. "
@@ -199,23 +158,38 @@ def push_copy(
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="prepare_videoxum.py",
-        description="Build VideoXum from the official JSON files and write a Parquet copy or push it to the Hub.",
+        description="Build VideoXum (or SynthXum) from the JSON files and write a Parquet copy or push it to the Hub.",
+        allow_abbrev=False,  # `--over` must not silently mean --overwrite
     )
     parser.add_argument("--data_dir", required=True, help="folder with train/val/test_videoxum.json")
     parser.add_argument("--features_dir", help="folder of cached <video_id>.npz features (e.g. feat/blip)")
-    parser.add_argument("--feature_key", default="features", help="array name in the .npz files")
+    parser.add_argument("--feature_key", default="features", help="array name in the .npz files (default: features)")
+    parser.add_argument(
+        "--video_dir",
+        help="folder of the videos: embeds them in a datasets.Video(decode=False) column (only videos you may "
+        "redistribute, e.g. SynthXum's; not ActivityNet's)",
+    )
     parser.add_argument("--output_dir", help="write the Parquet copy and README.md here")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output_dir")
     parser.add_argument("--push_to_hub", action="store_true", help="push to the Hub repo --repo_id")
     parser.add_argument("--repo_id", help="Hub dataset repo, e.g. my-org/videoxum")
     parser.add_argument("--private", action="store_true", help="create the Hub repo as private")
     parser.add_argument("--token", help="Hub token (default: the stored login or HF_TOKEN)")
-    parser.add_argument("--max_shard_size", default="500MB", help="largest Parquet shard, e.g. 500MB (default)")
-    parser.add_argument("--skip_missing", action="store_true", help="skip records whose feature file is missing")
+    parser.add_argument("--max_shard_size", default="500MB", help="largest Parquet shard (default: 500MB)")
+    parser.add_argument("--skip_missing", action="store_true", help="skip records whose video/feature file is missing")
+    parser.add_argument(
+        "--length_mismatch",
+        choices=["error", "truncate"],
+        default="error",
+        help="frame counts that disagree by more than --frame_tolerance: refuse (default) or truncate to the shortest",
+    )
+    parser.add_argument(
+        "--frame_tolerance", type=int, default=2, help="frame-count difference fixed without an error (default: 2)"
+    )
     parser.add_argument("--splits", nargs="+", choices=list(VIDEOXUM_SPLIT_FILES), help="splits to include")
     parser.add_argument("--cache_dir", help="datasets cache folder")
     parser.add_argument("--license", default="unknown", help="licence id for the card (default: unknown)")
-    parser.add_argument("--pretty_name", default="VideoXum", help="dataset name shown on the card")
+    parser.add_argument("--pretty_name", help="dataset name shown on the card (default: VideoXum or SynthXum)")
     return parser
 
 
@@ -232,33 +206,61 @@ def main(argv: Sequence[str] | None = None) -> int:
         convert_file_size_to_int(args.max_shard_size)
     except ValueError:
         parser.error(f"--max_shard_size must be a size such as 500MB, got {args.max_shard_size!r}")
+    if args.frame_tolerance < 0:
+        parser.error(f"--frame_tolerance must be >= 0, got {args.frame_tolerance}")
     if args.output_dir and Path(args.output_dir).exists() and not args.overwrite:
         parser.error(f"--output_dir {args.output_dir} already exists; pass --overwrite to replace it")
 
     try:
+        source = describe_source(args.data_dir)
+        features_info = read_features_info(args.features_dir) if args.features_dir else None
         dataset, report = load_videoxum(
             args.data_dir,
+            video_dir=args.video_dir,
             features_dir=args.features_dir,
             feature_key=args.feature_key,
             skip_missing=args.skip_missing,
             splits=args.splits,
             cache_dir=args.cache_dir,
+            frame_tolerance=args.frame_tolerance,
+            length_mismatch=args.length_mismatch,
             output_loading_info=True,
         )
     except ValueError as error:
         print(f"prepare_videoxum.py: error: {error}", file=sys.stderr)
         return 1
-    card = build_dataset_card(dataset, license=args.license, pretty_name=args.pretty_name, report=report)
+    dataset = with_video_column(dataset)
+    card = build_dataset_card(
+        dataset,
+        report,
+        source=source,
+        features_info=features_info,
+        has_frame_embeds=args.features_dir is not None,
+        videos_embedded=args.video_dir is not None and isinstance(video_feature(), getattr(datasets, "Video", ())),
+        license=args.license,
+        pretty_name=args.pretty_name,
+    )
 
     if args.output_dir:
         path = write_parquet_copy(
-            dataset, args.output_dir, card, max_shard_size=args.max_shard_size, overwrite=args.overwrite
+            dataset,
+            args.output_dir,
+            card,
+            max_shard_size=args.max_shard_size,
+            overwrite=args.overwrite,
+            features_dir=args.features_dir,
         )
-        print(f"Wrote {', '.join(f'{s}: {d.num_rows}' for s, d in dataset.items())} examples to {path}")
+        print(f"Wrote {source.name}: {', '.join(f'{s}: {d.num_rows}' for s, d in dataset.items())} examples to {path}")
     if args.push_to_hub:
         try:
             push_copy(
-                dataset, args.repo_id, card, private=args.private, max_shard_size=args.max_shard_size, token=args.token
+                dataset,
+                args.repo_id,
+                card,
+                private=args.private,
+                max_shard_size=args.max_shard_size,
+                token=args.token,
+                features_dir=args.features_dir,
             )
         except HubPushError as error:
             print(f"prepare_videoxum.py: error: {error}", file=sys.stderr)
