@@ -94,6 +94,7 @@ RECORD_CASES = [
     ("duration-10000-for-12-frames", _set("duration", 10000.0), "duration", "inconsistent with sampled_frames=12"),
     ("duration-1e12", _set("duration", 1e12), "duration", "inconsistent"),
     ("duration-tiny", _set("duration", 0.5), "duration", "inconsistent"),
+    ("duration-huge-integer", _set("duration", 10**400), "duration", "positive number"),
     ("sampled-frames-2**40", _set("sampled_frames", 2**40), "sampled_frames", "at most 2147483647"),
     ("sampled-frames-boolean", _set("sampled_frames", True), "sampled_frames", "positive integer"),
     ("video-id-path", _set("video_id", "../../etc/passwd"), "video_id", "plain file name"),
