@@ -164,6 +164,13 @@ def test_builder_reads_features_info_and_checks_it(tmp_path):
     with pytest.raises(ValueError, match=r"features_info.json says feature_dim=16 but the .npz features have 4"):
         builder.download_and_prepare()
 
+    write_features_info(
+        root / "feat", encoder="tiny-vit", image_size=32, encoder_dtype="float32", feature_dim=4, feature_key="feats"
+    )
+    builder = VideoXum(cache_dir=str(tmp_path / "c4"), data_dir=str(root), features_dir=str(root / "feat"))
+    with pytest.raises(ValueError, match=r"feature_key='feats', but feature_key='features' was asked for"):
+        builder.download_and_prepare()
+
 
 # ------------------------------------------------------------------------------------------------ SynthXum
 

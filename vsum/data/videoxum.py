@@ -9,7 +9,7 @@ ds["train"][0]["text_summary"]
 ```
 
 ``data_dir`` holds the official ``train_videoxum.json``, ``val_videoxum.json`` and ``test_videoxum.json`` (splits
-``train``, ``validation``, ``test``). Every input is validated before anything is written to the cache, and every
+``train``, ``validation``, ``test``). Every input is validated (a failed build leaves nothing in the cache), and every
 problem is a `ValueError` naming the file, the ``video_id`` and the field:
 
 - a file that is not UTF-8 JSON, not a list, or empty (a split with no example);
