@@ -182,12 +182,17 @@ def output_lock(out_dir: str | os.PathLike, name: str, on_wait: Callable[[], Non
 
 
 def _read_json(path: Path) -> dict | None:
-    """The JSON at `path`: `None` if absent, `{}` if unreadable or not a vsum summary (a foreign file)."""
+    """The JSON at `path`: `None` if absent or a symlink (never followed; the writer replaces the link itself), `{}`
+    if unreadable or not a vsum summary (a foreign file, left alone)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
+    except OSError as error:
+        return None if error.errno == errno.ELOOP else {}
+    try:
+        with open(fd, encoding="utf-8") as handle:
+            data = json.load(handle)
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -342,7 +347,9 @@ def _is_done(record: dict | None, source: dict, parameters: dict, paths: dict[st
     if not record or record.get("source") != source or record.get("parameters") != parameters:
         return False
     listed = record.get("outputs") or {}
-    return all(kind == "json" or (kind in listed and paths[kind].is_file()) for kind in wanted)
+    return all(
+        kind == "json" or (kind in listed and paths[kind].is_file() and not paths[kind].is_symlink()) for kind in wanted
+    )
 
 
 def summarize_many(
