@@ -7,7 +7,7 @@ all segments of a video in padded batches). The model was trained on whole-video
 are an extension of what it learned: they describe the segment in the style of a video summary.
 
 >>> chapters_to_webvtt([{"start": 1.5, "end": 4.0, "title": "a red circle moves left"}]).splitlines()
-['WEBVTT', '', '1', '00:00:01.500 --> 00:00:04.000', 'a red circle moves left', '']
+['WEBVTT', '', '1', '00:00:01.500 --> 00:00:04.000', 'a red circle moves left']
 """
 
 from __future__ import annotations

@@ -288,9 +288,6 @@ def summarize_to_files(
     wanted = ["json"] + ([] if json_only else ["highlights", "plot"])
     wanted += ["chapters"] if chapters else []
     wanted += ["cutlist"] if cutlist else []
-    # No JSON may describe files that are about to change: the old one goes first, stale outputs after.
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(paths["json"])
     started = time.perf_counter()
     summary = summarize_video(
         video,
@@ -306,6 +303,10 @@ def summarize_to_files(
     apply_selection(summary, max_seconds=max_seconds, min_segment=min_segment)
     summary = round_summary(summary)
     summary["segments"] = [[s, e] for s, e in summary["segments"] if e > s]  # nothing of zero length after rounding
+    # No JSON may describe files that are about to change: the old one goes before the first write (a failure
+    # while computing the summary leaves the previous summary intact), stale outputs after the new ones.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(paths["json"])
     if chapters:
         from .chapters import add_chapters, write_webvtt
 
