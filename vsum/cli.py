@@ -19,6 +19,23 @@ import sys
 from collections.abc import Callable, Sequence
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default once, appended by argparse; not for flags, `None` defaults or help texts that
+    already say "(default: ...)"."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "(default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
+_ALIAS_EPILOG = (
+    "Options spelled with underscores (--num_beams) and the scripts' names (--output_dir, --model_name_or_path, "
+    "--summary_ratio) are accepted with a warning until the next release."
+)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -51,21 +68,24 @@ def _add_make_synthetic(subparsers: argparse._SubParsersAction) -> None:
             "OUT_DIR/videos/<video_id>.mp4 (coloured shapes moving, with flashing salient moments, 10 simulated "
             "annotators and one templated sentence per segment)."
         ),
+        epilog=_ALIAS_EPILOG,
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("out_dir", metavar="OUT_DIR", help="output folder")
-    parser.add_argument("--videos", type=_positive_int, default=30, help="number of videos (default: 30)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--min-duration", type=_seconds, default=20.0, help="shortest video, seconds (default: 20)")
-    parser.add_argument("--max-duration", type=_seconds, default=120.0, help="longest video, seconds (default: 120)")
-    parser.add_argument("--size", type=_positive_int, default=64, help="frame width and height, even (default: 64)")
-    parser.add_argument("--fps", type=_positive_int, default=8, help="video frame rate (default: 8)")
+    parser.add_argument("--videos", type=_positive_int, default=30, help="number of videos")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--min-duration", type=_seconds, default=20.0, help="shortest video, seconds")
+    parser.add_argument("--max-duration", type=_seconds, default=120.0, help="longest video, seconds")
+    parser.add_argument("--size", type=_positive_int, default=64, help="frame width and height, even")
+    parser.add_argument("--fps", type=_positive_int, default=8, help="video frame rate")
     parser.add_argument(
         "--split-fractions",
         type=float,
         nargs=3,
         metavar=("TRAIN", "VAL", "TEST"),
         default=(0.6, 0.2, 0.2),
-        help="fractions of the videos per split (default: 0.6 0.2 0.2)",
+        help="fractions of the videos per split",
     )
     parser.add_argument("--overwrite", action="store_true", help="replace a dataset already in OUT_DIR")
     parser.set_defaults(func=_run_make_synthetic, subparser=parser)
@@ -113,53 +133,158 @@ def _run_make_synthetic(args: argparse.Namespace, parser: argparse.ArgumentParse
 # ------------------------------------------------------------------------------------------------- summarize
 
 
+def _ratio(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
+
+
+def _non_negative_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "summarize",
         help="summarize videos: text summary, highlight reel, saliency plot and JSON",
         description=(
             "Summarize each VIDEO (files or folders of videos). Writes <name>.summary.json, <name>.highlights.mp4 "
-            "and <name>.saliency.png into --out; videos already summarized there are skipped. Without --model (or "
-            "$VSUM_MODEL) the demo checkpoint shipped with vsum is used: it only knows synthetic shapes."
+            "and <name>.saliency.png into --out (<name> is the file's stem, or <stem>-<hash> when another video "
+            "already uses it). A video already summarized there from the same file with the same model and "
+            "settings is skipped; otherwise it is recomputed. Without --model (or $VSUM_MODEL) the demo checkpoint "
+            "shipped with vsum is used: it only knows synthetic shapes. A file whose name starts with '-' goes "
+            "after '--': vsum summarize --out o -- -clip.mp4"
         ),
+        epilog=_ALIAS_EPILOG,
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files or folders of videos")
-    parser.add_argument("--model", default=None, help="vsum checkpoint folder or Hub id (default: demo checkpoint)")
-    parser.add_argument("--ratio", type=float, default=None, help="fraction of frames in the summary (default 0.15)")
-    parser.add_argument("--fps", type=float, default=None, help="frames sampled per second (default 1)")
-    parser.add_argument("--out", default="vsum_out", help="output folder (default: ./vsum_out)")
-    parser.add_argument("--num-beams", type=_positive_int, default=3, help="beam search width (default 3)")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default auto)")
+    parser.add_argument(
+        "--model",
+        default=None,
+        metavar="ID_OR_DIR",
+        help="vsum checkpoint folder or Hub id (default: $VSUM_MODEL, else the demo checkpoint)",
+    )
+    parser.add_argument("--out", default="vsum_out", metavar="DIR", help="output folder")
+    selection = parser.add_argument_group("segment selection")
+    selection.add_argument(
+        "--ratio",
+        type=_ratio,
+        default=None,
+        help="fraction of the sampled frames in the summary (default: the model's summary_ratio, 0.15)",
+    )
+    selection.add_argument(
+        "--max-seconds",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="reel budget instead of --ratio: the segments of highest summed saliency that fit in S seconds "
+        "(exact 0/1 knapsack)",
+    )
+    selection.add_argument(
+        "--min-segment",
+        type=_non_negative_seconds,
+        default=0.0,
+        metavar="S",
+        help="shortest segment: shorter ones are merged with a close neighbour or dropped (with --max-seconds: the "
+        "knapsack picks pieces at least S long; default: 0, off)",
+    )
+    parser.add_argument(
+        "--fps", type=_seconds, default=None, help="frames sampled per second (default: the processor's, 1)"
+    )
+    parser.add_argument(
+        "--max-frames",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="sample at most N frames per video (default: no cap)",
+    )
+    parser.add_argument("--num-beams", type=_positive_int, default=3, metavar="N", help="beam search width")
+    outputs = parser.add_argument_group("outputs")
+    outputs.add_argument(
+        "--chapters",
+        action="store_true",
+        help="caption each segment and write <name>.chapters.vtt (WebVTT) and the captions in the JSON",
+    )
+    outputs.add_argument(
+        "--cutlist",
+        choices=["otio"],
+        default=None,
+        help="also write an editor cut list of the segments: otio = OpenTimelineIO timeline <name>.otio",
+    )
+    outputs.add_argument("--json-only", action="store_true", help="write only the JSON (and --chapters/--cutlist)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument(
         "--trust-remote-code",
         action="store_true",
         help="load --model with the code shipped in the checkpoint (runs that code; default: installed vsum classes)",
     )
-    parser.add_argument("--json-only", action="store_true", help="write only the JSON summaries")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_verbosity(parser)
     parser.set_defaults(func=_run_summarize, subparser=parser)
 
 
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("messages")
+    group.add_argument("--no-progress", action="store_true", help="no progress bars")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="also print segments, chapters, timings and library logs"
+    )
+    group.add_argument("-q", "--quiet", action="store_true", help="print only errors (implies --no-progress)")
+
+
+def _configure_messages(args: argparse.Namespace) -> None:
+    """Quiet by default: library warnings and the weight-loading bar only with -v / when progress is on."""
+    import logging
+
+    import transformers
+
+    level = logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("vsum").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    # -v shows transformers' warnings (its INFO level dumps whole configs); the default shows only its errors.
+    if args.verbose:
+        transformers.utils.logging.set_verbosity_warning()
+    else:
+        transformers.utils.logging.set_verbosity_error()
+    if args.no_progress or args.quiet:
+        transformers.utils.logging.disable_progress_bar()
+    else:
+        transformers.utils.logging.enable_progress_bar()
+
+
 def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    if args.ratio is not None and not 0 < args.ratio <= 1:
-        parser.error(f"--ratio must be in (0, 1], got {args.ratio:g}")
-    if args.fps is not None and not args.fps > 0:
-        parser.error(f"--fps must be > 0, got {args.fps:g}")
+    if args.max_seconds is not None and args.ratio is not None:
+        parser.error("--ratio and --max-seconds are alternatives; pass one of them")
 
     from pathlib import Path
 
-    from .loading import load_model_and_processor, resolve_model_name
+    _configure_messages(args)
+    from .loading import load_model_and_processor, resolve_device, resolve_model_name
     from .summarize import check_writable, resolve_videos, summarize_many
 
+    # Everything that can be checked without the model is checked first, each failure on one line.
     try:
+        resolve_device(args.device)
+        name = resolve_model_name(args.model)
         videos = resolve_videos(args.videos)
         out_dir = Path(args.out)
         check_writable(out_dir)
-        name = resolve_model_name(args.model)
         model, processor = load_model_and_processor(name, device=args.device, trust_remote_code=args.trust_remote_code)
     except ValueError as error:
         print(f"vsum: error: {error}", file=sys.stderr)
         return 1
+    log = (lambda message: None) if args.quiet else print
     report = summarize_many(
         videos,
         model,
@@ -169,10 +294,17 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         ratio=args.ratio,
         fps=args.fps,
         num_beams=args.num_beams,
+        max_frames=args.max_frames,
+        max_seconds=args.max_seconds,
+        min_segment=args.min_segment,
+        chapters=args.chapters,
+        cutlist=args.cutlist,
         json_only=args.json_only,
-        progress=not args.no_progress,
+        progress=not (args.no_progress or args.quiet),
+        verbose=args.verbose,
+        log=log,
     )
-    print(f"vsum: {len(report.done)} summarized, {len(report.skipped)} already done, {len(report.failed)} failed")
+    log(f"vsum: {len(report.done)} summarized, {len(report.skipped)} already done, {len(report.failed)} failed")
     return 1 if report.failed else 0
 
 
@@ -181,14 +313,87 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 #: One function per subcommand: it adds its sub-parser and sets `func` and `subparser`.
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_make_synthetic, _add_summarize]
 
+#: Deprecated spellings accepted for one release (the scripts' names); any `--a_b` is also read as `--a-b`.
+ALIASES = {
+    "--output-dir": "--out",
+    "--model-name-or-path": "--model",
+    "--summary-ratio": "--ratio",
+}
+
+
+def _normalize_aliases(argv: list[str], known: set[str]) -> list[str]:
+    """Rewrites deprecated option spellings (see [`ALIASES`]) to the canonical ones, with a warning each."""
+    result = []
+    for position, token in enumerate(argv):
+        if token == "--":
+            return result + argv[position:]
+        option, sep, value = token.partition("=")
+        if option.startswith("--") and option not in known:
+            canonical = option.replace("_", "-")
+            canonical = ALIASES.get(canonical, canonical)
+            if canonical in known:
+                print(
+                    f"vsum: warning: {option} is deprecated, use {canonical} (the old spelling is accepted until the "
+                    "next release)",
+                    file=sys.stderr,
+                )
+                token = canonical + sep + value
+        result.append(token)
+    return result
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a hint when an argument that names an existing file was read as an option (`-clip.mp4`)."""
+
+    argv: Sequence[str] = ()
+
+    def error(self, message: str):
+        import os
+
+        dashed = [token for token in _Parser.argv if token.startswith("-") and token != "-" and os.path.exists(token)]
+        if dashed and "--" not in _Parser.argv:
+            files = ", ".join(dashed)
+            message += (
+                f"; {files} is a file whose name starts with '-': put it after '--' "
+                f"({self.prog} [OPTIONS] -- {dashed[0]}) or write ./{dashed[0]}"
+            )
+        super().error(message)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+
+    try:
+        return version("vsum-la")
+    except PackageNotFoundError:
+        return __version__
+
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vsum", description="vsum-la: cross-modal summarization of long videos.")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = _Parser(
+        prog="vsum",
+        description="vsum-la: cross-modal summarization of long videos.",
+        allow_abbrev=False,
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vsum {_version()}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for add_subcommand in SUBCOMMANDS:
         add_subcommand(subparsers)
     return parser
+
+
+def _known_options(parser: argparse.ArgumentParser) -> set[str]:
+    known = set()
+    for action in parser._actions:
+        known.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for subparser in action.choices.values():
+                known |= _known_options(subparser)
+    return known
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -197,6 +402,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Bad arguments end with argparse's usage and a one-line error (exit code 2).
     """
     parser = _build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _normalize_aliases(argv, _known_options(parser))
+    _Parser.argv = argv
     args = parser.parse_args(argv)
     # The handler gets its own sub-parser so that its errors print the subcommand's usage.
     return args.func(args, args.subparser)

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from fractions import Fraction
+
+
+logger = logging.getLogger(__name__)
 
 
 def write_highlights(source: str | os.PathLike, segments: list[list[float]], output: str | os.PathLike) -> float:
@@ -12,30 +16,42 @@ def write_highlights(source: str | os.PathLike, segments: list[list[float]], out
 
     Video is re-encoded with libx264 at the source's average frame rate (frames keep their order, nothing is
     re-timed: each segment contributes the frames whose timestamps fall in `[start, end)`); audio, when present, is
-    re-encoded as AAC at audio-frame granularity. The file is written under a temporary name and renamed at the end.
+    re-encoded as AAC at audio-frame granularity. A segment in which no frame starts (a frame held across it)
+    shows the held frame once; empty segments (`end <= start`) are skipped with a warning, and `ValueError` naming
+    the file is raised when nothing is left. The file is written through `vsum.io_utils.atomic_path` (random
+    exclusive temporary, renamed at the end).
 
     Returns:
         The reel's video duration in seconds.
     """
     import av
 
-    if not segments:
-        raise ValueError(f"{source}: no segments to write")
-    for start, end in segments:
-        if not 0 <= start < end:
+    from ..io_utils import atomic_path
+
+    usable = []
+    for segment in segments:
+        if len(segment) != 2:
+            raise ValueError(f"{source}: a segment is [start_s, end_s], got {segment!r}")
+        start, end = float(segment[0]), float(segment[1])
+        if not (start >= 0 and end < float("inf")):
             raise ValueError(f"{source}: invalid segment [{start}, {end}]")
-    output = os.fspath(output)
-    partial = output + ".partial.mp4"
+        if end > start:
+            usable.append((start, end))
+        else:
+            # A zero-length segment (a keyframe with no display time) has nothing to show: skipped, not fatal.
+            logger.warning("%s: skipping the empty segment [%s, %s]", source, start, end)
+    if not usable:
+        raise ValueError(f"{source}: no segment with a positive length to write (got {list(segments)})")
     written = 0
-    try:
+    with atomic_path(output) as partial:
         with av.open(os.fspath(source)) as container, av.open(partial, mode="w", format="mp4") as out:
             video_in = container.streams.video[0]
             audio_in = container.streams.audio[0] if container.streams.audio else None
             rate = Fraction(video_in.average_rate or 25).limit_denominator(1000)
             video_out = out.add_stream("libx264", rate=rate)
             # 4:2:0 needs even sizes; drop the last row/column of odd-sized sources.
-            width = video_in.codec_context.width - video_in.codec_context.width % 2
-            height = video_in.codec_context.height - video_in.codec_context.height % 2
+            width = max(2, video_in.codec_context.width - video_in.codec_context.width % 2)
+            height = max(2, video_in.codec_context.height - video_in.codec_context.height % 2)
             video_out.width, video_out.height, video_out.pix_fmt = width, height, "yuv420p"
             video_out.options = {"preset": "veryfast"}
             audio_out = None
@@ -45,18 +61,31 @@ def write_highlights(source: str | os.PathLike, segments: list[list[float]], out
                 resampler = av.AudioResampler(format="fltp", layout=audio_out.layout, rate=audio_out.rate)
             audio_samples = 0
             eps = 1e-6
-            for start, end in segments:
+
+            def emit(frame) -> None:
+                nonlocal written
+                image = frame.reformat(width=width, height=height, format="yuv420p")
+                image.pts = written
+                image.time_base = Fraction(1) / rate
+                out.mux(video_out.encode(image))
+                written += 1
+
+            for start, end in usable:
                 container.seek(int(start / video_in.time_base), stream=video_in, backward=True, any_frame=False)
+                shown, held = 0, None
                 for frame in container.decode(video_in):
-                    if frame.time is None or frame.time < start - eps:
+                    if frame.time is None:
+                        continue
+                    if frame.time < start - eps:
+                        held = frame  # the frame on screen at `start` if none starts inside the segment
                         continue
                     if frame.time >= end - eps:
                         break
-                    image = frame.reformat(width=width, height=height, format="yuv420p")
-                    image.pts = written
-                    image.time_base = Fraction(1) / rate
-                    out.mux(video_out.encode(image))
-                    written += 1
+                    emit(frame)
+                    shown += 1
+                if shown == 0 and held is not None:
+                    # A frame held across the whole segment (slideshows, long gaps): show it once.
+                    emit(held)
                 if audio_out is None:
                     continue
                 container.seek(int(start / audio_in.time_base), stream=audio_in, backward=True, any_frame=False)
@@ -73,9 +102,5 @@ def write_highlights(source: str | os.PathLike, segments: list[list[float]], out
             if audio_out is not None:
                 out.mux(audio_out.encode(None))
         if written == 0:
-            raise ValueError(f"{source}: the segments {segments} contain no frames")
-        os.replace(partial, output)
-    finally:
-        if os.path.exists(partial):
-            os.remove(partial)
+            raise ValueError(f"{source}: the segments {list(segments)} contain no frames")
     return float(written / rate)
