@@ -429,8 +429,11 @@ def _direct_image_embeddings(model, pixel_values: torch.Tensor) -> np.ndarray:
         return model.get_image_features(pixel_values=pixel_values).pooler_output.double().numpy()
 
 
-def _direct_clipscore(frame_embeddings: np.ndarray, text_embedding: np.ndarray) -> float:
-    frames = frame_embeddings / np.linalg.norm(frame_embeddings, axis=1, keepdims=True)
+def _direct_clipscore(frame_embeddings: np.ndarray, text_embedding: np.ndarray, normalize_frames=False) -> float:
+    # Official: the frame features are averaged as they are, then the mean is normalised.
+    frames = frame_embeddings
+    if normalize_frames:
+        frames = frame_embeddings / np.linalg.norm(frame_embeddings, axis=1, keepdims=True)
     video = frames.mean(axis=0)
     video = video / np.linalg.norm(video)
     return 100.0 * float(video @ (text_embedding / np.linalg.norm(text_embedding)))
@@ -471,6 +474,15 @@ def test_vt_clipscore_feature_input(tiny_clip):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
     result = compute_vt_clipscore(texts, features, scores, model=model, processor=processor)
     assert result["vt_clipscore"] == pytest.approx(np.mean(expected), rel=1e-5, abs=1e-4)
+    # The other normalisation (each frame first) is one flag away and gives other numbers on unnormalised features.
+    normalized = []
+    for text, feats, video_scores in zip(texts, features, scores):
+        feats = np.asarray(feats, dtype=np.float64)
+        top = _top(video_scores, max(1, int(0.15 * len(video_scores))))
+        normalized.append(_direct_clipscore(feats[top], _direct_text_embedding(model, processor, text), True))
+    got = vt_clipscore_per_video(texts, features, scores, model=model, processor=processor, normalize_frames=True)
+    np.testing.assert_allclose(got, normalized, rtol=1e-5, atol=1e-4)
+    assert abs(normalized[0] - expected[0]) > 1e-3  # 3 frames: the two rules differ
 
 
 def test_vt_clipscore_pixel_and_raw_frame_input(tiny_clip):
