@@ -1,5 +1,7 @@
 # Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
-"""Tests of scripts/evaluate.py on a tiny SynthXum set with a tiny checkpoint (offline, in-process, one process)."""
+"""Tests of scripts/evaluate.py and vsum.evaluation on a tiny SynthXum set with a tiny checkpoint (offline,
+in-process, one process). The script is loaded from its file only to call its `main` in-process (fast); the library
+functions are imported from `vsum.evaluation`."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ METRIC_KEYS = {
     "meteor",
     "rouge_l",
     "cider",
+    "f1_mean_released",
+    "f1_max_released",
 }
 
 
@@ -148,16 +152,46 @@ def _test_split(setup, source="features"):
 
 @pytest.fixture(scope="module")
 def features_run(evaluate_module, setup):
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+    # An exported folder whose card already holds a validation number: --update_model_card must keep it.
+    card_dir = setup["root"] / "exported"
+    card_dir.mkdir()
+    validation = EvalResult(
+        task_type="video-summarization",
+        dataset_type="synthxum",
+        dataset_name="SynthXum",
+        dataset_split="validation",
+        metric_type="f1",
+        metric_name="F1 (mean over annotators)",
+        metric_value=12.5,
+    )
+    card = ModelCard.from_template(ModelCardData(model_name="tiny-vsum", eval_results=[validation]))
+    card.text = "\n# tiny-vsum\n\nHand-written text that must survive.\n"
+    (card_dir / "README.md").write_text(str(card), encoding="utf-8")
     output_dir = setup["root"] / "out-features"
-    metrics = _run(evaluate_module, setup, output_dir, "--features_dir", setup["features_dir"], "--num_beams", "2")
-    return metrics, output_dir
+    metrics = _run(
+        evaluate_module,
+        setup,
+        output_dir,
+        "--features_dir",
+        setup["features_dir"],
+        "--num_beams",
+        "2",
+        "--hub_model_id",
+        "org/tiny-vsum",
+        "--update_model_card",
+        str(card_dir),
+    )
+    return metrics, output_dir, card_dir
 
 
 def test_features_path_writes_consistent_outputs(evaluate_module, setup, features_run):
+    from vsum.evaluation import read_predictions
     from vsum.metrics.text import compute_v2t
     from vsum.metrics.video import compute_v2v, select_summary
 
-    metrics, output_dir = features_run
+    metrics, output_dir, _ = features_run
     assert sorted(p.name for p in output_dir.iterdir()) == [
         "metrics.json",
         "model_index.json",
@@ -171,7 +205,7 @@ def test_features_path_writes_consistent_outputs(evaluate_module, setup, feature
     assert metrics["generation"] == {"num_beams": 2, "max_length": 12, "min_length": 2}
 
     dataset = _test_split(setup)["test"]
-    predictions = evaluate_module.read_predictions(output_dir / "predictions.jsonl")
+    predictions = read_predictions(output_dir / "predictions.jsonl")
     assert [p["video_id"] for p in predictions] == dataset["video_id"]  # one line per video, dataset order
     references = []
     for prediction, onehot in zip(predictions, dataset["vsum_onehot"]):
@@ -183,7 +217,7 @@ def test_features_path_writes_consistent_outputs(evaluate_module, setup, feature
         references.append(onehot)
 
     # The written metrics are exactly those of the vsum.metrics functions on the written predictions.
-    direct = compute_v2v([p["scores"] for p in predictions], references, summary_ratio=0.15)
+    direct = compute_v2v([p["scores"] for p in predictions], references, summary_ratio=0.15, protocol="both")
     direct.update(compute_v2t([p["text"] for p in predictions], dataset["text_summary"]))
     for key in METRIC_KEYS:
         assert metrics[key] == pytest.approx(direct[key], abs=1e-9), key
@@ -191,6 +225,7 @@ def test_features_path_writes_consistent_outputs(evaluate_module, setup, feature
     # Model index (JSON and YAML agree): task, dataset, split, one named entry per metric.
     model_index = json.loads((output_dir / "model_index.json").read_text())
     assert yaml.safe_load((output_dir / "model_index.yaml").read_text()) == {"model-index": model_index}
+    assert model_index[0]["name"] == "tiny-vsum" == metrics["model_name"]  # --hub_model_id, never "final"
     (result,) = model_index[0]["results"]
     assert result["task"]["type"] == "video-summarization"
     assert result["dataset"] == {"name": "SynthXum", "type": "synthxum", "split": "test"}
@@ -209,8 +244,64 @@ def test_features_path_writes_consistent_outputs(evaluate_module, setup, feature
         "meteor",
         "rouge_l",
         "cider",
+        "f1_released",
+        "f1_max_released",
     } == set(entries)
+    assert entries["f1_released"]["value"] == pytest.approx(round(metrics["f1_mean_released"], 4))
     assert all(entry["name"] for entry in result["metrics"])
+
+
+def test_update_model_card_merges_test_metrics(features_run):
+    from huggingface_hub import ModelCard
+
+    metrics, _, card_dir = features_run
+    assert sorted(p.name for p in card_dir.iterdir()) == ["README.md"]  # written atomically, nothing left behind
+    card = ModelCard.load(card_dir / "README.md")
+    assert card.data.model_name == "tiny-vsum"
+    assert "Hand-written text that must survive." in card.text
+    by_split = {}
+    for result in card.data.eval_results:
+        by_split.setdefault(result.dataset_split, {})[result.metric_type] = result.metric_value
+    assert by_split["validation"] == {"f1": 12.5}  # kept
+    assert by_split["test"]["f1"] == pytest.approx(round(metrics["f1_mean"], 4))
+    assert by_split["test"]["f1_released"] == pytest.approx(round(metrics["f1_mean_released"], 4))
+    assert by_split["test"]["cider"] == pytest.approx(round(metrics["cider"], 4))
+
+    # Merging again replaces the test entries instead of duplicating them.
+    from vsum.evaluation import update_model_card
+
+    update_model_card(card_dir, {"f1_mean": 1.0}, "SynthXum", "test")
+    results = ModelCard.load(card_dir / "README.md").data.eval_results
+    test_f1 = [r.metric_value for r in results if r.dataset_split == "test" and r.metric_type == "f1"]
+    assert test_f1 == [1.0] and len(results) == len(card.data.eval_results)
+    with pytest.raises(ValueError, match="no model card"):
+        update_model_card(card_dir / "missing", {"f1_mean": 1.0}, "SynthXum", "test")
+
+
+def test_resolve_model_name(tmp_path):
+    from vsum.evaluation import resolve_model_name
+
+    final = tmp_path / "tt_la_run" / "final"
+    final.mkdir(parents=True)
+    assert resolve_model_name(str(final)) == "tt_la_run"  # never "final"
+    (tmp_path / "tt_la_run" / "checkpoints" / "checkpoint-300").mkdir(parents=True)
+    assert resolve_model_name(str(tmp_path / "tt_la_run" / "checkpoints" / "checkpoint-300")) == "tt_la_run"
+    assert resolve_model_name(str(final), "ORG/vsum-la-tt-la") == "vsum-la-tt-la"
+    assert resolve_model_name("ORG/vsum-la") == "vsum-la"
+
+
+def test_generation_settings_only_what_the_user_set():
+    from transformers import GenerationConfig
+
+    from vsum.evaluation import effective_generation, generation_kwargs
+
+    assert generation_kwargs() == {}
+    assert generation_kwargs(num_beams=1) == {"num_beams": 1}
+
+    class Model:
+        generation_config = GenerationConfig(num_beams=3, max_length=128, min_length=10)
+
+    assert effective_generation(Model(), {"num_beams": 1}) == {"num_beams": 1, "max_length": 128, "min_length": 10}
 
 
 def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, features_run):
@@ -233,11 +324,13 @@ def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, f
     )
     assert METRIC_KEYS | {"vt_clipscore"} <= set(metrics)
     assert metrics["generation"]["num_beams"] == 1
-    predictions = evaluate_module.read_predictions(output_dir / "predictions.jsonl")
+    from vsum.evaluation import read_predictions
+
+    predictions = read_predictions(output_dir / "predictions.jsonl")
     assert len(predictions) == 3
 
     # Same model, features from its own ViT: the saliency scores match the features run.
-    feature_predictions = evaluate_module.read_predictions(features_run[1] / "predictions.jsonl")
+    feature_predictions = read_predictions(features_run[1] / "predictions.jsonl")
     for video, features in zip(predictions, feature_predictions):
         np.testing.assert_allclose(video["scores"], features["scores"], atol=1e-5)
 
@@ -258,6 +351,7 @@ def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, f
     )  # float32 CLIP, texts batched differently
     assert -100.0 <= metrics["vt_clipscore"] <= 100.0
     index = json.loads((output_dir / "model_index.json").read_text())
+    assert index[0]["name"] == setup["root"].name  # folder name, run-layout names ("checkpoint") skipped
     names = {entry["type"]: entry["name"] for entry in index[0]["results"][0]["metrics"]}
     assert names["vt_clipscore"].startswith("VT-CLIPScore")
 
@@ -275,46 +369,56 @@ def test_argument_errors(evaluate_module, extra, message):
         evaluate_module.parse_args(["--model_name_or_path", "m", "--data_dir", "d", "--output_dir", "o", *extra])
 
 
-def test_baselines(evaluate_module, setup):
+def test_abbreviations_and_missing_card_are_rejected(evaluate_module, tmp_path):
+    base = ["--model_name_or_path", "m", "--data_dir", "d", "--output_dir", "o", "--features_dir", "f"]
+    with pytest.raises(ValueError, match="--num_beam"):  # an abbreviation of --num_beams is not taken for it
+        evaluate_module.parse_args([*base, "--num_beam", "2"])
+    with pytest.raises(ValueError, match="no model card"):
+        evaluate_module.parse_args([*base, "--update_model_card", str(tmp_path)])
+
+
+def test_baselines(setup):
+    import vsum.evaluation as evaluation
+
     splits = _test_split(setup)
     test_set, train_set = splits["test"], splits["train"]
     lengths = [np.asarray(onehot).shape[1] for onehot in test_set["vsum_onehot"]]
 
-    random_a = evaluate_module.baseline_predictions(test_set, "random", seed=0)
-    assert random_a == evaluate_module.baseline_predictions(test_set, "random", seed=0)  # seeded
-    assert random_a != evaluate_module.baseline_predictions(test_set, "random", seed=1)
+    random_a = evaluation.baseline_predictions(test_set, "random", seed=0)
+    assert random_a == evaluation.baseline_predictions(test_set, "random", seed=0)  # seeded
+    assert random_a != evaluation.baseline_predictions(test_set, "random", seed=1)
     assert [len(p["scores"]) for p in random_a] == lengths
     assert all(0.0 <= s < 1.0 for p in random_a for s in p["scores"]) and all(p["text"] is None for p in random_a)
-    random_metrics = evaluate_module.compute_metrics(random_a, test_set)
-    assert set(random_metrics) == {"f1_mean", "f1_max", "kendall", "spearman"}
+    random_metrics = evaluation.compute_metrics(random_a, test_set)
+    assert set(random_metrics) == {"f1_mean", "f1_max", "f1_mean_released", "f1_max_released", "kendall", "spearman"}
     assert all(isinstance(v, float) for v in random_metrics.values())
     assert 0.0 <= random_metrics["f1_mean"] <= random_metrics["f1_max"] <= 100.0
     assert -1.0 <= random_metrics["kendall"] <= 1.0 and -1.0 <= random_metrics["spearman"] <= 1.0
 
-    uniform = evaluate_module.baseline_predictions(splits, "uniform")  # a DatasetDict works too
+    uniform = evaluation.baseline_predictions(splits, "uniform")  # a DatasetDict works too
     for prediction, length in zip(uniform, lengths):
         selected = np.flatnonzero(prediction["scores"])
         assert len(selected) == int(0.15 * length) + 1 == len(prediction["keyframes"])
         assert prediction["keyframes"] == selected.tolist()
-    long = evaluate_module.uniform_scores(200)
+    long = evaluation.uniform_scores(200)
     assert long.sum() == 31 and np.all(np.diff(np.flatnonzero(long)) >= 6)  # ~15 %, evenly spaced
-    assert 0.0 <= evaluate_module.compute_metrics(uniform, test_set)["f1_mean"] <= 100.0
+    assert 0.0 <= evaluation.compute_metrics(uniform, test_set)["f1_mean"] <= 100.0
 
-    constant = evaluate_module.baseline_predictions(test_set, "constant_text", train_dataset=train_set)
+    constant = evaluation.baseline_predictions(test_set, "constant_text", train_dataset=train_set)
     texts = list(train_set["text_summary"])
     expected = next(t for t in texts if texts.count(t) == max(map(texts.count, texts)))  # first among ties
     assert {p["text"] for p in constant} == {expected} and all(p["scores"] is None for p in constant)
-    text_metrics = evaluate_module.compute_metrics(constant, test_set)
+    text_metrics = evaluation.compute_metrics(constant, test_set)
     assert set(text_metrics) == {"bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider"}
     assert all(v >= 0.0 for v in text_metrics.values())
 
     from datasets import Dataset
 
     assert (
-        evaluate_module.most_frequent_caption(Dataset.from_dict({"text_summary": ["a x", "b y", "b y", "a x", "b y"]}))
+        evaluation.most_frequent_caption(Dataset.from_dict({"text_summary": ["a x", "b y", "b y", "a x", "b y"]}))
         == "b y"
     )
     with pytest.raises(ValueError, match="needs train_dataset"):
-        evaluate_module.baseline_predictions(test_set, "constant_text")
+        evaluation.baseline_predictions(test_set, "constant_text")
     with pytest.raises(ValueError, match="kind must be one of"):
-        evaluate_module.baseline_predictions(test_set, "median")
+        evaluation.baseline_predictions(test_set, "median")

@@ -429,8 +429,11 @@ def _direct_image_embeddings(model, pixel_values: torch.Tensor) -> np.ndarray:
         return model.get_image_features(pixel_values=pixel_values).pooler_output.double().numpy()
 
 
-def _direct_clipscore(frame_embeddings: np.ndarray, text_embedding: np.ndarray) -> float:
-    frames = frame_embeddings / np.linalg.norm(frame_embeddings, axis=1, keepdims=True)
+def _direct_clipscore(frame_embeddings: np.ndarray, text_embedding: np.ndarray, normalize_frames=False) -> float:
+    # Official: the frame features are averaged as they are, then the mean is normalised.
+    frames = frame_embeddings
+    if normalize_frames:
+        frames = frame_embeddings / np.linalg.norm(frame_embeddings, axis=1, keepdims=True)
     video = frames.mean(axis=0)
     video = video / np.linalg.norm(video)
     return 100.0 * float(video @ (text_embedding / np.linalg.norm(text_embedding)))
@@ -471,6 +474,15 @@ def test_vt_clipscore_feature_input(tiny_clip):
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-4)
     result = compute_vt_clipscore(texts, features, scores, model=model, processor=processor)
     assert result["vt_clipscore"] == pytest.approx(np.mean(expected), rel=1e-5, abs=1e-4)
+    # The other normalisation (each frame first) is one flag away and gives other numbers on unnormalised features.
+    normalized = []
+    for text, feats, video_scores in zip(texts, features, scores):
+        feats = np.asarray(feats, dtype=np.float64)
+        top = _top(video_scores, max(1, int(0.15 * len(video_scores))))
+        normalized.append(_direct_clipscore(feats[top], _direct_text_embedding(model, processor, text), True))
+    got = vt_clipscore_per_video(texts, features, scores, model=model, processor=processor, normalize_frames=True)
+    np.testing.assert_allclose(got, normalized, rtol=1e-5, atol=1e-4)
+    assert abs(normalized[0] - expected[0]) > 1e-3  # 3 frames: the two rules differ
 
 
 def test_vt_clipscore_pixel_and_raw_frame_input(tiny_clip):
@@ -604,3 +616,99 @@ def test_evaluate_vt_clipscore(tiny_clip, tmp_path):
 
     with pytest.raises(ValueError, match="`frames` is required"):
         metric.compute(predictions=texts, scores=scores, model=model, processor=processor)
+
+
+# ---------------------------------------------------------------------------------------------------- released F1
+
+
+def _sklearn_binary_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """`sklearn.metrics.f1_score(truth, predicted)` for binary inputs (zero_division -> 0), written out. sklearn
+    counts label matches as integers, so the float32 predictions are compared as labels, not summed as floats."""
+    truth, predicted = truth.astype(np.int64), predicted.astype(np.int64)
+    true_positives = float(np.sum((truth == 1) & (predicted == 1)))
+    precision = true_positives / predicted.sum() if predicted.sum() else 0.0
+    recall = true_positives / truth.sum() if truth.sum() else 0.0
+    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
+
+
+def _released_f1_reference(scores: np.ndarray, mask: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The released VideoXum F1, step by step as `eval_v2vt_sum.evaluate` -> `utils.compute_f1` ->
+    `utils.get_top15_frames` run it: scores of shape (batch, frames, 1), repeated per annotator."""
+    num_annotators = labels.shape[1]
+    repeated_scores = np.repeat(scores, num_annotators, axis=0)  # repeat_interleave: (B * A, T, 1)
+    repeated_mask = np.repeat(mask, num_annotators, axis=0)  # (B * A, T)
+    flat_labels = labels.reshape(-1, labels.shape[2])  # (B * A, T)
+    f1 = np.zeros(repeated_scores.shape[0])
+    for row in range(repeated_scores.shape[0]):
+        valid = repeated_scores[row][repeated_mask[row] == 1]  # (n, 1)
+        n_top = int(len(valid) * 0.15)
+        threshold = np.sort(valid)[::-1][int(n_top)]  # sorts the length-1 axis; [::-1] reverses time
+        selected = (valid >= threshold).astype(np.float32)  # (n, 1)
+        f1[row] = _sklearn_binary_f1(flat_labels[row][repeated_mask[row] == 1], selected.ravel())
+    f1 = f1.reshape(-1, num_annotators)
+    return 100.0 * float(f1.mean(axis=1).mean()), 100.0 * float(f1.max(axis=1).mean())
+
+
+def test_released_protocol_equals_the_released_computation_with_ties_and_padding():
+    rng = np.random.default_rng(7)
+    num_annotators = 10
+    for trial in range(6):
+        lengths = rng.integers(1, 120, size=5)
+        lengths[0] = 1 if trial == 0 else lengths[0]  # a one-frame video too
+        longest = int(lengths.max())
+        scores = np.zeros((len(lengths), longest, 1))
+        mask = np.zeros((len(lengths), longest), dtype=np.int64)
+        labels = np.zeros((len(lengths), num_annotators, longest), dtype=np.int64)
+        per_video_scores, per_video_labels = [], []
+        for video, length in enumerate(lengths):
+            # Coarse scores: many ties, also at the threshold. Padded frames get scores that would change the result
+            # if they leaked in (very high), as a collator's padding could.
+            video_scores = np.round(rng.normal(size=length), 1)
+            scores[video, :, 0] = 50.0
+            scores[video, :length, 0] = video_scores
+            mask[video, :length] = 1
+            video_labels = (rng.random((num_annotators, length)) < rng.uniform(0.05, 0.4)).astype(np.int64)
+            video_labels[0] = 0  # an annotator with an empty summary (F1 = 0)
+            labels[video, :, :length] = video_labels
+            labels[video, :, length:] = 1
+            per_video_scores.append(video_scores)
+            per_video_labels.append(video_labels)
+        expected_mean, expected_max = _released_f1_reference(scores, mask, labels)
+        ours = compute_v2v(per_video_scores, per_video_labels, protocol="videoxum_released")
+        assert ours["f1_mean_released"] == pytest.approx(expected_mean, abs=1e-9)
+        assert ours["f1_max_released"] == pytest.approx(expected_max, abs=1e-9)
+        both = compute_v2v(per_video_scores, per_video_labels, protocol="both")
+        top15 = compute_v2v(per_video_scores, per_video_labels)
+        assert both == {
+            **top15,
+            "f1_mean_released": ours["f1_mean_released"],
+            "f1_max_released": ours["f1_max_released"],
+        }
+        assert ours["kendall"] == top15["kendall"] and ours["spearman"] == top15["spearman"]  # F1 only differs
+
+
+def test_released_protocol_threshold_is_a_fixed_frame():
+    scores = np.array([0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.35])
+    # T = 10: floor(1.5) = 1 -> the frame at time 10 - 1 - 1 = 8 (score 0.5) sets the threshold.
+    assert select_summary(scores, protocol="videoxum_released").nonzero()[0].tolist() == [0, 2, 4, 6, 8]
+    assert select_summary(scores).nonzero()[0].tolist() == [0, 2]
+    increasing = np.arange(20, dtype=float)  # the threshold frame (index 16) and every later frame
+    assert select_summary(increasing, protocol="videoxum_released").nonzero()[0].tolist() == [16, 17, 18, 19]
+    decreasing = increasing[::-1]  # the same frame now has the 4th lowest score: 17 of 20 frames
+    assert select_summary(decreasing, protocol="videoxum_released").nonzero()[0].tolist() == list(range(17))
+    with pytest.raises(ValueError, match="protocol"):
+        select_summary(scores, protocol="released")
+    with pytest.raises(ValueError, match="protocol"):
+        compute_v2v([scores], [np.ones((1, 10))], protocol="top-15")
+
+
+def test_random_scores_select_about_half_the_frames_under_the_released_protocol():
+    from vsum.metrics.video import compute_v2v_per_video
+
+    rng = np.random.default_rng(0)
+    scores = [rng.random(int(n)) for n in rng.integers(50, 300, size=200)]
+    labels = [np.ones((2, len(s)), dtype=np.int64) for s in scores]
+    per_video = compute_v2v_per_video(scores, labels, protocol="both")
+    released = np.mean([v["num_selected_released"] / v["num_frames"] for v in per_video])
+    top15 = np.mean([v["num_selected"] / v["num_frames"] for v in per_video])
+    assert 0.4 < released < 0.6 and 0.14 < top15 < 0.17

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 
@@ -432,63 +431,39 @@ def atomic_save_pretrained(model, processor, folder: str | os.PathLike) -> None:
 # ---------------------------------------------------------------------------------------------------- evaluation
 
 
-@torch.no_grad()
 def evaluate(model, dataloader, accelerator, processor, dataset, train_args: VsumTrainingArguments) -> dict[str, float]:
-    """Validation loss, V2V saliency metrics and (with `text_metrics`) V2T metrics of generated summaries.
+    """Validation loss, V2V saliency metrics (both F1 protocols) and (with `text_metrics`) V2T metrics of generated
+    summaries, through the one evaluation loop ([`vsum.evaluation.predict`] and [`vsum.evaluation.compute_metrics`]).
 
-    Every tensor is padded across processes and gathered with `gather_for_metrics`, so each video counts once.
+    Every video counts once (gathered across processes). V2T metrics are computed on the main process only.
     """
-    from vsum.metrics.video import compute_v2v
+    from vsum.evaluation import compute_metrics, generation_kwargs, predict
 
-    model.eval()
     core = core_model(accelerator.unwrap_model(model))
-    pad_id = core.config.text_config.pad_token_id
-    losses, vsum_losses, tsum_losses = [], [], []
-    scores, references, generated, indices = [], [], [], []
-    for batch in dataloader:
-        outputs = model(**model_inputs(batch))
-        count = batch["frame_mask"].shape[0]
-        for store, value in (
-            (losses, outputs.loss),
-            (vsum_losses, outputs.vsum_loss),
-            (tsum_losses, outputs.tsum_loss),
-        ):
-            store.append(accelerator.gather_for_metrics(value.detach().float().repeat(count)))
-        logits = accelerator.pad_across_processes(outputs.saliency_logits.float(), dim=1, pad_index=0)
-        mask = accelerator.pad_across_processes(batch["frame_mask"].long(), dim=1, pad_index=0)
-        labels = accelerator.pad_across_processes(batch["vsum_labels"].float(), dim=1, pad_index=-100)
-        labels = accelerator.pad_across_processes(labels, dim=2, pad_index=-100)
-        logits, mask, labels, index = accelerator.gather_for_metrics((logits, mask, labels, batch["example_index"]))
-        for row in range(logits.shape[0]):
-            valid = mask[row].bool()
-            scores.append(torch.sigmoid(logits[row][valid].double()).cpu().numpy())  # float64: no saturation ties
-            row_labels = labels[row][:, valid]
-            references.append(row_labels[(row_labels >= 0).all(dim=1)].cpu().numpy().astype(np.int64))
-        indices.extend(index.tolist())
-        if train_args.text_metrics:
-            sequences = core.generate(  # reuses the forward's frame features: ViT and temporal modules run once
-                frame_features=outputs.frame_features,
-                frame_mask=outputs.frame_mask,
-                num_beams=train_args.num_beams,
-                max_length=train_args.max_length,
-                min_length=train_args.min_length,
-            )
-            sequences = accelerator.pad_across_processes(sequences, dim=1, pad_index=pad_id)
-            generated.extend(processor.batch_decode(accelerator.gather_for_metrics(sequences)))
-
-    metrics = {
-        "loss": torch.cat(losses).mean().item(),
-        "vsum_loss": torch.cat(vsum_losses).mean().item(),
-        "tsum_loss": torch.cat(tsum_losses).mean().item(),
-        "num_videos": len(scores),
-    }
-    metrics.update(compute_v2v(scores, references, summary_ratio=core.config.summary_ratio))
+    generate_kwargs = generation_kwargs(
+        **{key: getattr(train_args, key, None) for key in ("num_beams", "max_length", "min_length")}
+    )
+    output = predict(
+        model,
+        dataloader,
+        processor,
+        accelerator,
+        summary_ratio=core.config.summary_ratio,
+        generate=train_args.text_metrics,
+        generate_kwargs=generate_kwargs,
+        compute_loss=True,
+    )
+    metrics: dict[str, Any] = {**(output.losses or {}), "num_videos": len(output.predictions)}
+    metrics.update(
+        compute_metrics(
+            output.predictions,
+            dataset,
+            summary_ratio=core.config.summary_ratio,
+            text_metrics=train_args.text_metrics and accelerator.is_main_process,
+        )
+    )
     if train_args.text_metrics and accelerator.is_main_process:
-        from vsum.metrics.text import compute_v2t
-
-        texts = [dataset[i]["text_summary"] for i in indices]
-        metrics.update(compute_v2t(generated, texts))
-        metrics["example_summary"] = generated[0] if generated else ""
+        metrics["example_summary"] = output.predictions[0]["text"] if output.predictions else ""
     model.train()
     return metrics
 

@@ -15,12 +15,18 @@
 """VT-CLIPScore: CLIP consistency between the video summary and the text summary (VideoXum).
 
 For each video, the top `max(1, int(0.15 * T))` frames by predicted saliency score are taken as the video summary;
-their L2-normalised CLIP image embeddings are averaged and the mean is L2-normalised again; the score is the cosine
-with the L2-normalised CLIP text embedding of the generated text summary, times 100, averaged over videos. Unlike the
-CLIP-S of Hessel et al. (2021), there is no `w = 2.5` rescaling and no clipping at 0.
+their CLIP image embeddings are averaged and the mean is L2-normalised (the official normalisation: `VideoCLIP.forward`
+and `eval_v2vt_sum.py` average the frame features as they are, then normalise; `normalize_frames=True` normalises each
+frame first); the score is the cosine with the L2-normalised CLIP text embedding of the generated text summary, times
+100, averaged over videos. Unlike the CLIP-S of Hessel et al. (2021), there is no `w = 2.5` rescaling and no clipping
+at 0. Texts are tokenized up to the model's full text context (`config.text_config.max_position_embeddings`).
 
-The official VideoXum evaluation uses OpenAI's CLIP ViT-B/16; here any `transformers.CLIPModel` works and the default
-is the Hub checkpoint "openai/clip-vit-base-patch16".
+The official VT-CLIPScore uses VT-CLIP, a CLIP ViT-B/16 fine-tuned by the VideoXum authors (`vt_clip.pth`, text
+context 256 tokens): convert it with `scripts/convert_vt_clip.py` (`vsum.metrics.convert_clip`) and pass the folder as
+`model`. Any `transformers.CLIPModel` works; the default, the Hub checkpoint "openai/clip-vit-base-patch16" (vanilla
+CLIP, 77 tokens), does not give the official numbers. One official detail is not reproduced: for a batch of texts
+longer than 77 tokens, the official `encode_text` resizes its whole position table to the batch's longest text
+(bicubic), so its text features depend on the batch; here each position keeps its learned embedding.
 """
 
 from __future__ import annotations
@@ -64,17 +70,23 @@ def select_clip_frames(scores: Any, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.
     return np.argsort(-scores, kind="stable")[: num_clip_frames(scores.shape[0], ratio)]
 
 
-def clipscore_from_embeddings(frame_embeddings: torch.Tensor, text_embedding: torch.Tensor) -> float:
+def clipscore_from_embeddings(
+    frame_embeddings: torch.Tensor, text_embedding: torch.Tensor, normalize_frames: bool = False
+) -> float:
     """VT-CLIPScore of one video from the CLIP embeddings of its summary frames and of its text summary.
 
     Args:
         frame_embeddings (`torch.Tensor` of shape `(K, D)`): CLIP image embeddings of the `K` summary frames.
         text_embedding (`torch.Tensor` of shape `(D,)`): CLIP text embedding of the generated summary.
+        normalize_frames (`bool`, *optional*, defaults to `False`): L2-normalise each frame embedding before the
+            mean (the official code averages them as they are).
 
     Returns:
-        `float`: `100 * cos(normalize(mean(normalize(frame_embeddings))), normalize(text_embedding))`.
+        `float`: `100 * cos(normalize(mean(frame_embeddings)), normalize(text_embedding))`.
     """
-    frames = torch.nn.functional.normalize(frame_embeddings.double(), dim=-1)
+    frames = frame_embeddings.double()
+    if normalize_frames:
+        frames = torch.nn.functional.normalize(frames, dim=-1)
     video = torch.nn.functional.normalize(frames.mean(dim=0), dim=-1)
     text = torch.nn.functional.normalize(text_embedding.double(), dim=-1)
     return 100.0 * float(video @ text)
@@ -227,6 +239,7 @@ def vt_clipscore_per_video(
     summary_ratio: float = DEFAULT_SUMMARY_RATIO,
     batch_size: int = 32,
     device: str | torch.device | None = None,
+    normalize_frames: bool = False,
 ) -> np.ndarray:
     """VT-CLIPScore of each video.
 
@@ -253,6 +266,8 @@ def vt_clipscore_per_video(
             Frames (and texts) encoded per forward pass.
         device (`str` or `torch.device`, *optional*):
             Device of the forward passes; defaults to the model's device.
+        normalize_frames (`bool`, *optional*, defaults to `False`):
+            L2-normalise each frame embedding before averaging (the official code does not).
 
     Returns:
         `np.ndarray` of shape `(num_videos,)`: the VT-CLIPScore of each video (cosine x 100).
@@ -296,7 +311,7 @@ def vt_clipscore_per_video(
             kind = _check_frames(video_frames, model, image_processor, index)
             top = torch.from_numpy(select_clip_frames(video_scores, ratio)).to(video_frames.device)
             embeddings = _frame_embeddings(model, image_processor, video_frames[top], kind, batch_size, device)
-            results[index] = clipscore_from_embeddings(embeddings, text_embeddings[index])
+            results[index] = clipscore_from_embeddings(embeddings, text_embeddings[index], normalize_frames)
     finally:
         model.train(was_training)
     return results
@@ -313,6 +328,7 @@ def compute_vt_clipscore(
     summary_ratio: float = DEFAULT_SUMMARY_RATIO,
     batch_size: int = 32,
     device: str | torch.device | None = None,
+    normalize_frames: bool = False,
 ) -> dict[str, float]:
     """Dataset-level VT-CLIPScore: the mean over videos of [`vt_clipscore_per_video`] (same arguments).
 
@@ -330,5 +346,6 @@ def compute_vt_clipscore(
         summary_ratio=summary_ratio,
         batch_size=batch_size,
         device=device,
+        normalize_frames=normalize_frames,
     )
     return {"vt_clipscore": float(per_video.mean())}

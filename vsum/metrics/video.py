@@ -12,16 +12,26 @@
 # WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 # See the License for the specific language governing permissions and
 # limitations under the License.
-"""Video-summary (V2V) metrics of the official VideoXum protocol.
+"""Video-summary (V2V) metrics of the VideoXum benchmark, under two clearly named F1 protocols.
 
 This module holds the only implementation of the V2V math in the project (the `evaluate` module
-`metrics/vsum_v2v` and the evaluation scripts are thin wrappers around it). It reproduces
-`get_top15_frames`, `compute_f1`, `compute_kendall` and `compute_spearman` of the official VideoXum code
+`metrics/vsum_v2v`, `vsum.evaluation` and the scripts are thin wrappers around it). It follows `get_top15_frames`,
+`compute_f1`, `compute_kendall` and `compute_spearman` of the official VideoXum code
 (https://github.com/jylins/videoxum, `utils.py`):
 
-* **Summary**: the scores of the T valid frames are sorted in descending order, the threshold is the score at index
+* **Summary, `protocol="top15"`** (the documented rule, the default): the scores of the T valid frames are sorted in descending order, the threshold is the score at index
   `floor(ratio * T)` and every frame whose score is `>=` the threshold is selected, i.e. `floor(ratio * T) + 1`
   frames plus ties (`ratio = 0.15`).
+* **Summary, `protocol="videoxum_released"`** (what the released code computes, bit for bit): the released
+  evaluation passes saliency scores of shape `(batch, frames, 1)` to `get_top15_frames`. There `np.sort` sorts the
+  last axis, which has length 1, so it changes nothing; `[::-1]` then reverses the *time* axis instead of a sorted
+  order, and `[floor(0.15 * T)]` picks the score of the frame at time index `T - 1 - floor(0.15 * T)`. Every frame
+  scoring `>=` that frame's score is selected. The threshold is therefore the score of one fixed frame near the end of
+  the video, not the 85th percentile: on random scores about half of the frames are selected (not 15 %), and the F1
+  of random scores rises accordingly (see the README's protocol section for measured baselines). The published
+  VideoXum F1 numbers (e.g. 23.5 for VTSUM-BLIP TT+CA) were computed this way. Kendall's tau and Spearman's rho are
+  not affected (the released code flattens the scores for them). Its F1 keys carry a `_released` suffix
+  (`f1_mean_released`, `f1_max_released`), so a number never changes meaning with the protocol.
 * **F1**: F1 of that summary against the binary summary of each annotator (F1 is 0 when precision or recall is
   undefined, as in `sklearn.metrics.f1_score`), then the mean (`f1_mean`) and the max (`f1_max`) over the annotators
   of a video, averaged over videos, in percent. `f1_mean` is the number that the VideoXum paper tables call "F1".
@@ -50,7 +60,28 @@ from ..constants import DEFAULT_SUMMARY_RATIO
 """Fraction of the frames of the VideoXum video summary (15%)."""
 
 V2V_KEYS = ("f1_mean", "f1_max", "kendall", "spearman")
-"""Keys of the dataset-level V2V results, in report order."""
+"""Keys of the dataset-level V2V results of `protocol="top15"`, in report order."""
+
+PROTOCOLS = ("top15", "videoxum_released")
+"""F1 protocols: the documented top-15 % rule and the rule the released VideoXum code computes."""
+
+RELEASED_SUFFIX = "_released"
+"""Suffix of the F1 keys of `protocol="videoxum_released"` (`f1_mean_released`, `f1_max_released`)."""
+
+
+def f1_keys(protocol: str) -> tuple[str, str]:
+    """`(mean_key, max_key)` of the F1 results of `protocol`."""
+    suffix = RELEASED_SUFFIX if protocol == "videoxum_released" else ""
+    return f"f1_mean{suffix}", f"f1_max{suffix}"
+
+
+def _check_protocol(protocol: str) -> tuple[str, ...]:
+    """The protocols asked for: one of `PROTOCOLS`, or `"both"`."""
+    if protocol == "both":
+        return PROTOCOLS
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"`protocol` must be one of {PROTOCOLS + ('both',)}, got {protocol!r}.")
+    return (protocol,)
 
 
 def _to_numpy(array: Any) -> np.ndarray:
@@ -119,8 +150,8 @@ def _check_labels(labels: Any, index: int | None = None) -> np.ndarray:
     return array
 
 
-def select_summary(scores: Any, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.ndarray:
-    """Selects the binary video summary from per-frame scores with the official VideoXum threshold rule.
+def select_summary(scores: Any, ratio: float = DEFAULT_SUMMARY_RATIO, protocol: str = "top15") -> np.ndarray:
+    """Selects the binary video summary from per-frame scores with the VideoXum threshold rule.
 
     The scores are sorted in descending order and the threshold is the score at index `floor(ratio * T)`; every frame
     whose score is `>=` that threshold is selected. This selects `floor(ratio * T) + 1` frames, plus any frame tied
@@ -133,16 +164,41 @@ def select_summary(scores: Any, ratio: float = DEFAULT_SUMMARY_RATIO) -> np.ndar
             Predicted per-frame scores (logits or probabilities) of the `T` valid frames of one video.
         ratio (`float`, *optional*, defaults to 0.15):
             Summary length ratio, in `(0, 1]`.
+        protocol (`str`, *optional*, defaults to `"top15"`):
+            `"top15"` (the rule above) or `"videoxum_released"`: the threshold is the score of the frame at time index
+            `T - 1 - min(floor(ratio * T), T - 1)` and every frame scoring `>=` it is selected (what the released
+            VideoXum code computes, see the module docstring).
 
     Returns:
         `np.ndarray` of shape `(T,)` and dtype `bool`: the selected frames.
+
+    Example:
+
+    >>> from vsum.metrics.video import select_summary
+    >>> scores = [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.5, 0.35]
+    >>> select_summary(scores).nonzero()[0].tolist()  # floor(0.15 * 10) + 1 = 2 best frames
+    [0, 2]
+    >>> select_summary(scores, protocol="videoxum_released").nonzero()[0].tolist()  # >= score of frame 10 - 1 - 1
+    [0, 2, 4, 6, 8]
     """
     ratio = _check_ratio(ratio)
+    (protocol,) = _check_one_protocol(protocol)
     scores = _check_scores(scores)
-    return _select_summary(scores, ratio)
+    return _select_summary(scores, ratio, protocol)
 
 
-def _select_summary(scores: np.ndarray, ratio: float) -> np.ndarray:
+def _check_one_protocol(protocol: str) -> tuple[str]:
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"`protocol` must be one of {PROTOCOLS}, got {protocol!r}.")
+    return (protocol,)
+
+
+def _select_summary(scores: np.ndarray, ratio: float, protocol: str = "top15") -> np.ndarray:
+    if protocol == "videoxum_released":
+        num_frames = scores.shape[0]
+        rank = min(int(math.floor(ratio * num_frames)), num_frames - 1)
+        # The released code indexes the time-reversed scores at `rank`: the frame at time T - 1 - rank sets the bar.
+        return scores >= scores[num_frames - 1 - rank]
     from ..processing_vsum import summary_mask  # the one implementation, shared with post_process_summary
 
     return summary_mask(scores, ratio)
@@ -222,7 +278,12 @@ def _rank_correlations(scores: np.ndarray, labels: np.ndarray) -> tuple[float, f
 
 
 def score_video(
-    scores: Any, labels: Any, summary_ratio: float = DEFAULT_SUMMARY_RATIO, *, index: int | None = None
+    scores: Any,
+    labels: Any,
+    summary_ratio: float = DEFAULT_SUMMARY_RATIO,
+    *,
+    protocol: str = "top15",
+    index: int | None = None,
 ) -> dict[str, float | int]:
     """All V2V metrics of one video.
 
@@ -233,14 +294,19 @@ def score_video(
             Binary (0/1) summaries of the `A` annotators (10 in VideoXum).
         summary_ratio (`float`, *optional*, defaults to 0.15):
             Summary length ratio of [`select_summary`].
+        protocol (`str`, *optional*, defaults to `"top15"`):
+            F1 protocol: `"top15"`, `"videoxum_released"` or `"both"` (see the module docstring).
         index (`int`, *optional*):
             Position of the video in its dataset, only used in error messages.
 
     Returns:
-        `dict`: `f1_mean` (mean F1 over annotators, in percent; the paper's "F1"), `f1_max` (max F1 over annotators,
-        in percent), `kendall`, `spearman` (plain coefficients), `num_frames` and `num_selected` (summary length).
+        `dict`: for `"top15"`: `f1_mean` (mean F1 over annotators, in percent), `f1_max` (max over annotators, in
+        percent) and `num_selected` (summary length); for `"videoxum_released"`: `f1_mean_released`,
+        `f1_max_released` and `num_selected_released`; always `kendall`, `spearman` (plain coefficients, identical
+        under both protocols) and `num_frames`.
     """
     ratio = _check_ratio(summary_ratio)
+    protocols = _check_protocol(protocol)
     scores = _check_scores(scores, index)
     labels = _check_labels(labels, index)
     if scores.shape[0] != labels.shape[1]:
@@ -248,17 +314,17 @@ def score_video(
             f"{_where(index)}predictions have {scores.shape[0]} frames but references have {labels.shape[1]} frames "
             f"({labels.shape[0]} annotators x {labels.shape[1]} frames); they must match."
         )
-    summary = _select_summary(scores, ratio)
-    f1 = _summary_f1(summary, labels)
-    kendall, spearman = _rank_correlations(scores, labels)
-    return {
-        "f1_mean": 100.0 * float(f1.mean()),
-        "f1_max": 100.0 * float(f1.max()),
-        "kendall": kendall,
-        "spearman": spearman,
-        "num_frames": int(scores.shape[0]),
-        "num_selected": int(summary.sum()),
-    }
+    result: dict[str, float | int] = {}
+    for name in protocols:
+        summary = _select_summary(scores, ratio, name)
+        f1 = _summary_f1(summary, labels)
+        mean_key, max_key = f1_keys(name)
+        result[mean_key] = 100.0 * float(f1.mean())
+        result[max_key] = 100.0 * float(f1.max())
+        result["num_selected" + (RELEASED_SUFFIX if name == "videoxum_released" else "")] = int(summary.sum())
+    result["kendall"], result["spearman"] = _rank_correlations(scores, labels)
+    result["num_frames"] = int(scores.shape[0])
+    return result
 
 
 def _check_lists(predictions: Sequence[Any], references: Sequence[Any]) -> None:
@@ -275,7 +341,10 @@ def _check_lists(predictions: Sequence[Any], references: Sequence[Any]) -> None:
 
 
 def compute_v2v_per_video(
-    predictions: Sequence[Any], references: Sequence[Any], summary_ratio: float = DEFAULT_SUMMARY_RATIO
+    predictions: Sequence[Any],
+    references: Sequence[Any],
+    summary_ratio: float = DEFAULT_SUMMARY_RATIO,
+    protocol: str = "top15",
 ) -> list[dict[str, float | int]]:
     """V2V metrics of each video (see [`score_video`]).
 
@@ -286,15 +355,17 @@ def compute_v2v_per_video(
             Binary annotators x frames labels of each video.
         summary_ratio (`float`, *optional*, defaults to 0.15):
             Summary length ratio.
+        protocol (`str`, *optional*, defaults to `"top15"`):
+            `"top15"`, `"videoxum_released"` or `"both"`.
 
     Returns:
-        `list[dict]`: one dict per video with `f1_mean`, `f1_max` (percent), `kendall`, `spearman`, `num_frames` and
-        `num_selected`.
+        `list[dict]`: one dict per video, as [`score_video`] returns it.
     """
     _check_lists(predictions, references)
     ratio = _check_ratio(summary_ratio)
+    _check_protocol(protocol)
     return [
-        score_video(scores, labels, ratio, index=index)
+        score_video(scores, labels, ratio, protocol=protocol, index=index)
         for index, (scores, labels) in enumerate(zip(predictions, references))
     ]
 
@@ -306,17 +377,23 @@ def aggregate_v2v(per_video: Sequence[dict[str, float | int]]) -> dict[str, floa
         per_video (`list[dict]`): per-video results.
 
     Returns:
-        `dict[str, float]`: the mean of `f1_mean`, `f1_max`, `kendall` and `spearman` over videos.
+        `dict[str, float]`: the mean over videos of each F1 key present (`f1_mean`, `f1_max`, `f1_mean_released`,
+        `f1_max_released`), `kendall` and `spearman`.
     """
     if len(per_video) == 0:
         raise ValueError("`per_video` is empty: at least one video is needed.")
-    return {key: float(np.mean([video[key] for video in per_video])) for key in V2V_KEYS}
+    keys = [key for key in (*f1_keys("top15"), *f1_keys("videoxum_released")) if key in per_video[0]]
+    keys += ["kendall", "spearman"]
+    return {key: float(np.mean([video[key] for video in per_video])) for key in keys}
 
 
 def compute_v2v(
-    predictions: Sequence[Any], references: Sequence[Any], summary_ratio: float = DEFAULT_SUMMARY_RATIO
+    predictions: Sequence[Any],
+    references: Sequence[Any],
+    summary_ratio: float = DEFAULT_SUMMARY_RATIO,
+    protocol: str = "top15",
 ) -> dict[str, float]:
-    """Dataset-level V2V metrics of the official VideoXum protocol.
+    """Dataset-level V2V metrics of the VideoXum benchmark.
 
     Args:
         predictions (`list` of `array-like` of shape `(T_i,)`):
@@ -325,12 +402,16 @@ def compute_v2v(
             Binary (0/1) summaries of the annotators of each video (10 annotators in VideoXum).
         summary_ratio (`float`, *optional*, defaults to 0.15):
             Summary length ratio of [`select_summary`], in `(0, 1]`.
+        protocol (`str`, *optional*, defaults to `"top15"`):
+            F1 protocol: `"top15"` (the documented top-15 % rule), `"videoxum_released"` (what the released
+            VideoXum code computes; the published tables used it) or `"both"`.
 
     Returns:
         `dict[str, float]`, each averaged over videos:
-            - `f1_mean`: mean over annotators of the F1 of the predicted summary, in percent. This is the "F1" of the
-              VideoXum paper tables.
-            - `f1_max`: max over annotators of that F1, in percent.
+            - `f1_mean` / `f1_max` (`"top15"`): mean / max over annotators of the F1 of the predicted summary, in
+              percent.
+            - `f1_mean_released` / `f1_max_released` (`"videoxum_released"`): the same with the released rule; the
+              "F1" of the published VideoXum tables is `f1_mean_released`.
             - `kendall`: Kendall's tau-b between the predicted scores and the annotators' mean (e.g. 0.196).
             - `spearman`: Spearman's rho between the predicted scores and the annotators' mean.
 
@@ -342,5 +423,7 @@ def compute_v2v(
     >>> labels = [np.array([[1, 0, 0, 0], [1, 1, 0, 0]])]
     >>> {k: round(v, 4) for k, v in compute_v2v(scores, labels).items()}
     {'f1_mean': 83.3333, 'f1_max': 100.0, 'kendall': 0.1826, 'spearman': 0.3162}
+    >>> {k: round(v, 4) for k, v in compute_v2v(scores, labels, protocol="videoxum_released").items()}
+    {'f1_mean_released': 58.3333, 'f1_max_released': 66.6667, 'kendall': 0.1826, 'spearman': 0.3162}
     """
-    return aggregate_v2v(compute_v2v_per_video(predictions, references, summary_ratio))
+    return aggregate_v2v(compute_v2v_per_video(predictions, references, summary_ratio, protocol))
