@@ -137,11 +137,7 @@ payload = base64.b64encode(open(video, "rb").read()).decode()
 parameters = {"ratio": 0.3, "num_beams": 2, "max_length": 16, "min_length": 4}
 from_base64 = handler({"inputs": payload, "parameters": parameters})
 from_bytes = handler({"inputs": open(video, "rb").read(), "parameters": parameters})
-try:
-    handler({"inputs": base64.b64encode(b"garbage" * 50).decode()})
-    error = None
-except ValueError as e:
-    error = str(e)
+error = handler({"inputs": base64.b64encode(b"garbage" * 50).decode()})["error"]
 print(json.dumps({"pipeline": result, "base64": from_base64, "bytes": from_bytes, "error": error}))
 """
 
