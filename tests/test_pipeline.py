@@ -1,0 +1,125 @@
+# Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
+"""The video-summarization pipeline: generation keywords, unknown arguments, bytes input and the safety options."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import torch
+from conftest import WORDS, write_video
+from transformers import pipeline
+
+from vsum.pipeline import GENERATION_PARAMETERS, VideoSummarizationPipeline
+
+
+@pytest.fixture(scope="module")
+def summarizer():
+    from vsum import VsumModel
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    processor = make_tiny_processor(words=WORDS)
+    torch.manual_seed(0)
+    model = VsumModel(tiny_config(processor)).eval()
+    return pipeline("video-summarization", model=model, processor=processor, device=-1)
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return write_video(tmp_path_factory.mktemp("clip") / "clip.mp4", duration=6.0, fps=10)
+
+
+@pytest.fixture()
+def generate_calls(summarizer, monkeypatch):
+    """Records the keyword arguments `model.generate` receives."""
+    calls = []
+    original = summarizer.model.generate
+
+    def recording(**kwargs):
+        calls.append({k: v for k, v in kwargs.items() if k not in ("frame_features", "frame_mask")})
+        return original(**kwargs)
+
+    monkeypatch.setattr(summarizer.model, "generate", recording)
+    return calls
+
+
+def test_native_task_registration(summarizer):
+    assert isinstance(summarizer, VideoSummarizationPipeline)
+
+
+def test_only_the_callers_generation_keywords_reach_generate(summarizer, clip, generate_calls):
+    summarizer(clip)
+    summarizer(clip, max_new_tokens=3, num_beams=2)
+    summarizer(clip, generate_kwargs={"max_new_tokens": 2, "do_sample": False})
+    # Nothing hard-coded: what is not given comes from the model's generation_config.
+    assert generate_calls == [{}, {"max_new_tokens": 3, "num_beams": 2}, {"max_new_tokens": 2, "do_sample": False}]
+
+
+def test_generation_keywords_change_the_text(summarizer, clip):
+    short = summarizer(clip, num_beams=1, max_new_tokens=1)
+    longer = summarizer(clip, num_beams=1, max_new_tokens=8, min_new_tokens=8)
+    assert len(longer["text"].split()) > len(short["text"].split())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"num_beam": 3}, "num_beam"),  # a typo is an error, not silently dropped
+        ({"max_tokens": 3}, "max_tokens"),
+        ({"generate_kwargs": {"beams": 2}}, "beams"),
+        ({"generate_kwargs": {"num_beams": 2}, "num_beams": 2}, "both"),
+        ({"generate_kwargs": [("num_beams", 2)]}, "generate_kwargs"),
+        ({"ratio": "abc"}, "'ratio'"),
+        ({"ratio": 1.5}, "'ratio'"),
+        ({"num_beams": 0}, "'num_beams'"),
+        ({"num_beams": "3"}, "'num_beams'"),
+        ({"max_frames": 2.5}, "'max_frames'"),
+        ({"temperature": -1.0}, "'temperature'"),
+    ],
+)
+def test_bad_arguments_raise_naming_them(summarizer, clip, kwargs, needle):
+    with pytest.raises(ValueError, match=needle):
+        summarizer(clip, **kwargs)
+
+
+def test_unknown_arguments_at_construction(summarizer):
+    with pytest.raises(ValueError, match="num_beam"):
+        pipeline("video-summarization", model=summarizer.model, processor=summarizer.processor, num_beam=2)
+    assert set(GENERATION_PARAMETERS) >= {"max_new_tokens", "num_beams", "max_length", "min_length", "do_sample"}
+
+
+def test_bytes_input_matches_the_path(summarizer, clip):
+    data = open(clip, "rb").read()
+    from_path = summarizer(clip, num_beams=1, max_new_tokens=4)
+    from_bytes = summarizer(data, num_beams=1, max_new_tokens=4)
+    assert from_bytes["video"] == "input" and from_path["video"] == clip
+    for key in ("segments", "frames", "keyframes", "text", "duration"):
+        assert from_bytes[key] == from_path[key], key
+    with pytest.raises(ValueError, match="more than max_bytes=100"):
+        summarizer(data, max_bytes=100)
+    with pytest.raises(ValueError) as caught:
+        summarizer(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8)
+    assert str(caught.value).startswith("input: ") and "vsum-pipeline-" not in str(caught.value)
+
+
+def test_safety_options(summarizer, clip, tmp_path):
+    with pytest.raises(ValueError, match="does not fetch URLs"):
+        summarizer("http://127.0.0.1:1/video.mp4")
+    with pytest.raises(ValueError, match="max_duration=5"):
+        summarizer(clip, max_duration=5.0)
+    with pytest.raises(ValueError, match="file path or bytes"):
+        summarizer(12)
+
+    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
+    allowed.mkdir()
+    outside.mkdir()
+    shutil.copyfile(clip, allowed / "ok.mp4")
+    shutil.copyfile(clip, outside / "secret.mp4")
+    os.symlink(outside / "secret.mp4", allowed / "link.mp4")
+    assert summarizer(str(allowed / "ok.mp4"), allowed_dir=str(allowed), num_beams=1, max_new_tokens=2)["segments"]
+    for path in (allowed / "link.mp4", allowed / ".." / "outside" / "secret.mp4"):
+        with pytest.raises(ValueError, match="outside the allowed folder"):
+            summarizer(str(path), allowed_dir=str(allowed))
+    with pytest.raises(ValueError, match="relative video paths are refused"):
+        summarizer("ok.mp4", allowed_dir=str(allowed))
