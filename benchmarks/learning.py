@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import time
@@ -101,7 +100,11 @@ def main(argv=None) -> dict:
     parser.add_argument("--hidden_size", type=int, default=64, help="width of the random ViT, TT, LA and decoder")
     parser.add_argument("--image_size", type=int, default=64, help="frames are resized to this (ViT patch 16)")
     parser.add_argument("--text_layers", type=int, default=2, help="text decoder layers")
-    parser.add_argument("--export_demo", default=None, help="copy the TT+LA model (weights, config, processor) here")
+    parser.add_argument(
+        "--export_demo",
+        default=None,
+        help="copy the TT+LA model (weights, config, processor, remote code as links) here",
+    )
     args = parser.parse_args(argv)
 
     evaluate_script, extract_features, train = (load_script(n) for n in ("evaluate", "extract_features", "train"))
@@ -246,25 +249,12 @@ def main(argv=None) -> dict:
             "README.md",
         ):
             shutil.copyfile(source / file, target / file)
-        strip_remote_code(target)
+        # The remote code ships as symlinks into the package (it loads anywhere, and never drifts from vsum/).
+        from vsum.pipeline import add_serving_files
+
+        add_serving_files(target, link=True)
         print(f"demo checkpoint written to {target}")
     return results
-
-
-def strip_remote_code(folder: Path) -> None:
-    """The demo checkpoint is loaded through the installed package: drop auto_map / custom_pipelines entries."""
-
-    def strip(value):
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in ("auto_map", "custom_pipelines")}
-        return value
-
-    for name in ("config.json", "processor_config.json", "tokenizer_config.json"):
-        path = folder / name
-        data = strip(json.loads(path.read_text()))
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-        os.replace(partial, path)
 
 
 if __name__ == "__main__":

@@ -234,7 +234,10 @@ def _serving_sources() -> list[str]:
     from transformers.dynamic_module_utils import get_relative_import_files
 
     here = os.path.dirname(os.path.abspath(__file__))
-    return [os.path.abspath(__file__), os.path.join(here, "handler.py"), *get_relative_import_files(__file__)]
+    model_code = [os.path.join(here, f"{name}_vsum.py") for name in ("configuration", "modeling", "processing")]
+    sources = [os.path.abspath(__file__), os.path.join(here, "handler.py"), *model_code]
+    sources += get_relative_import_files(__file__)
+    return sorted({os.path.abspath(source) for source in sources})
 
 
 def _place(source: str, target: str, link: bool) -> None:
@@ -248,8 +251,9 @@ def _place(source: str, target: str, link: bool) -> None:
 
 
 def add_pipeline_to_folder(folder: str | os.PathLike, link: bool = False) -> None:
-    """Adds `custom_pipelines` to a saved checkpoint's config and copies the pipeline code next to it (`link=True`:
-    relative symlinks into the package instead of copies; only for folders inside the package, like the demo)."""
+    """Adds `custom_pipelines` to a saved checkpoint's config and copies the pipeline code (and the model's remote
+    code) next to it. `link=True` makes relative symlinks into the package instead of copies: only for folders inside
+    the package (the demo checkpoint), whose code then can never drift from the package's."""
     import json
 
     from .io_utils import atomic_write_json
