@@ -3,7 +3,11 @@
 
 Run locally (the model is loaded once, at start-up):
 
-    python space/app.py [--model DIR_OR_HUB_ID] [--port N] [--host 127.0.0.1]
+    python space/app.py [--model DIR_OR_HUB_ID] [--port N] [--host 127.0.0.1] [--max-file-size 200mb]
+        [--max-duration 1800]
+
+Uploads are hostile input: Gradio refuses files above `--max-file-size`, videos longer than `--max-duration` seconds
+are refused before decoding, and errors are one line naming the upload's file name, never a server path.
 
 Without `--model` the model comes from `$VSUM_MODEL`, else the small demo checkpoint shipped with the package
 (trained on synthetic shapes only). `build_demo(model, processor)` returns the `gr.Blocks` without launching it.
@@ -23,7 +27,8 @@ from typing import Any
 
 import gradio as gr
 
-from vsum.loading import load_model_and_processor, resolve_model_name
+from vsum.io_utils import atomic_path
+from vsum.loading import DEMO_CHECKPOINT, DEMO_VIDEO, load_model_and_processor, resolve_model_name
 from vsum.summarize import output_paths, summarize_to_files
 
 
@@ -31,6 +36,48 @@ RATIO_MIN, RATIO_MAX, RATIO_DEFAULT = 0.05, 0.5, 0.15
 KEEP_REQUEST_S = 3600.0
 REQUEST_PREFIX = "request-"
 TITLE = "vsum-la: video summarization"
+MAX_FILE_SIZE = "200mb"
+MAX_DURATION_S = 1800.0
+MAX_THUMBNAILS = 24
+DEMO_NOTE = (
+    "**Demo model**: this Space runs the small demo checkpoint, trained on synthetic videos of coloured shapes "
+    "(SynthXum) only. It knows nothing else: on real videos its summaries are meaningless. Try the sample video below."
+)
+
+
+def display_model_name(name: str) -> str:
+    """What the page shows for the model: a Hub id as is, a local folder by its name, never a server path."""
+    if not name:
+        return ""
+    if os.path.isdir(name):
+        if Path(name).resolve() == DEMO_CHECKPOINT.resolve():
+            return "vsum-la demo checkpoint (SynthXum)"
+        return Path(name).resolve().name
+    return name
+
+
+def segment_thumbnails(video: str, segments: list, out_dir: Path, stem: str) -> list[tuple[str, str]]:
+    """One JPEG per selected segment (the frame on screen at its start) with a caption `start-end s`."""
+    import av
+
+    thumbnails = []
+    with av.open(video) as container:
+        stream = container.streams.video[0]
+        for index, (start, end) in enumerate(segments[:MAX_THUMBNAILS]):
+            container.seek(int(start / stream.time_base), stream=stream, backward=True)
+            frame = None
+            for frame in container.decode(stream):
+                if frame.time is not None and frame.time >= start - 1e-3:
+                    break
+            if frame is None:
+                continue
+            image = frame.to_image()
+            image.thumbnail((320, 320))
+            path = out_dir / f"{stem}.segment-{index:02d}.jpg"
+            with atomic_path(path) as tmp:
+                image.save(tmp, format="JPEG", quality=85)
+            thumbnails.append((str(path), f"{start:.1f}–{end:.1f} s ({end - start:.1f} s)"))
+    return thumbnails
 
 
 def _one_line(error: BaseException, video: str) -> str:
@@ -55,19 +102,32 @@ def summarize_upload(
     work_dir: Path,
     model_name: str = "",
     progress: gr.Progress | None = None,
-) -> tuple[str, str, str, dict]:
+    max_duration: float = MAX_DURATION_S,
+) -> tuple[str, str, str, list[tuple[str, str]], dict]:
     """Summarizes one uploaded video into a fresh folder under `work_dir`.
 
     Returns:
-        `(text, highlight_reel_path, saliency_png_path, summary_dict)`.
+        `(text, highlight_reel_path, saliency_png_path, segment_thumbnails, summary_dict)`; the thumbnails are
+        `(jpeg_path, "start-end s")` per selected segment.
 
     Raises:
-        `gr.Error` with a one-line reason when there is no upload or the video cannot be summarized.
+        `gr.Error` with a one-line reason when there is no upload, the video is longer than `max_duration` seconds,
+        or it cannot be summarized.
     """
+    from vsum.processing_vsum import probe_video
+
     if not video:
         raise gr.Error("Upload a video first.")
-    if not RATIO_MIN <= ratio <= RATIO_MAX:
+    if not isinstance(ratio, (int, float)) or not RATIO_MIN <= ratio <= RATIO_MAX:
         raise gr.Error(f"The summary ratio must be between {RATIO_MIN} and {RATIO_MAX}, got {ratio}.")
+    try:
+        duration = probe_video(video).duration
+    except ValueError as error:
+        raise gr.Error(_one_line(error, video)) from error
+    if duration > max_duration:
+        raise gr.Error(
+            f"{Path(video).name}: the video lasts {duration:.0f} s, more than the limit of {max_duration:g} s."
+        )
     work_dir.mkdir(parents=True, exist_ok=True)
     prune_requests(work_dir)
     out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
@@ -96,29 +156,41 @@ def summarize_upload(
         shutil.rmtree(out_dir, ignore_errors=True)
         raise gr.Error(_one_line(error, video)) from error
     paths = output_paths(Path(video), out_dir)
-    return summary["text"], str(paths["highlights"]), str(paths["plot"]), summary
+    try:
+        thumbnails = segment_thumbnails(video, summary["segments"], out_dir, Path(video).stem)
+    except (ValueError, RuntimeError, OSError):
+        thumbnails = []  # the summary stands without its thumbnails
+    return summary["text"], str(paths["highlights"]), str(paths["plot"]), thumbnails, summary
 
 
 def build_demo(
-    model: Any, processor: Any, model_name: str = "", work_dir: str | os.PathLike | None = None
+    model: Any,
+    processor: Any,
+    model_name: str = "",
+    work_dir: str | os.PathLike | None = None,
+    max_duration: float = MAX_DURATION_S,
 ) -> gr.Blocks:
     """The Space UI around an already loaded `(model, processor)`; not launched.
 
     `work_dir` holds the per-request output folders (default: a new temporary folder).
     """
     work_path = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="vsum-space-"))
+    shown_name = display_model_name(model_name)
+    is_demo = bool(model_name) and os.path.isdir(model_name) and Path(model_name).resolve() == DEMO_CHECKPOINT.resolve()
 
     # Gradio finds the progress tracker by this default value (its documented idiom).
-    def run(video: str | None, ratio: float, progress: gr.Progress = gr.Progress()) -> tuple[str, str, str, dict]:
-        return summarize_upload(video, ratio, model, processor, work_path, model_name, progress)
+    def run(video: str | None, ratio: float, progress: gr.Progress = gr.Progress()):
+        return summarize_upload(video, ratio, model, processor, work_path, shown_name, progress, max_duration)
 
     # Gradio's own cache (uploads and copies of the outputs): checked hourly, files older than a day removed.
     with gr.Blocks(title=TITLE, delete_cache=(3600, 86400)) as demo:
         gr.Markdown(
             f"# {TITLE}\n"
             "Upload a video and press **Summarize**: you get a text summary, a highlight reel of the most salient "
-            "segments (about *ratio* of the video) and the per-frame saliency curve."
-            + (f"\n\nModel: `{model_name}`" if model_name else "")
+            "segments (about *ratio* of the video), the segments themselves and the per-frame saliency curve. "
+            f"Videos up to {max_duration / 60:g} minutes."
+            + (f"\n\nModel: `{shown_name}`" if shown_name else "")
+            + (f"\n\n{DEMO_NOTE}" if is_demo else "")
         )
         with gr.Row():
             with gr.Column():
@@ -136,10 +208,18 @@ def build_demo(
             with gr.Column():
                 text = gr.Textbox(label="Text summary", lines=3, interactive=False, elem_id="summary-text")
                 reel = gr.Video(label="Highlight reel", interactive=False, height=360, elem_id="highlight-reel")
+        gr.Examples([[str(DEMO_VIDEO), RATIO_DEFAULT]], inputs=[video_in, ratio], label="Sample video (SynthXum)")
+        segments = gr.Gallery(
+            label="Selected segments (start of each, with its times)",
+            columns=6,
+            height="auto",
+            interactive=False,
+            elem_id="segments",
+        )
         plot = gr.Image(label="Saliency", type="filepath", format="png", interactive=False, elem_id="saliency-plot")
         with gr.Accordion("Summary JSON", open=False):
             summary = gr.JSON(label="Summary", elem_id="summary-json")
-        button.click(run, inputs=[video_in, ratio], outputs=[text, reel, plot, summary], concurrency_limit=1)
+        button.click(run, inputs=[video_in, ratio], outputs=[text, reel, plot, segments, summary], concurrency_limit=1)
     return demo
 
 
@@ -157,14 +237,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--work-dir", default=None, help="folder for the per-request outputs (default: a temporary one)"
     )
+    parser.add_argument(
+        "--max-file-size", default=MAX_FILE_SIZE, help=f"largest upload Gradio accepts (default {MAX_FILE_SIZE})"
+    )
+    parser.add_argument(
+        "--max-duration",
+        type=float,
+        default=MAX_DURATION_S,
+        help=f"longest video summarized, in seconds (default {MAX_DURATION_S:g})",
+    )
     args = parser.parse_args(argv)
     try:
         name = resolve_model_name(args.model)
         model, processor = load_model_and_processor(name, device=args.device, trust_remote_code=args.trust_remote_code)
     except ValueError as error:
         parser.error(str(error))
-    demo = build_demo(model, processor, model_name=name, work_dir=args.work_dir)
-    demo.queue(max_size=16).launch(server_name=args.host, server_port=args.port)
+    demo = build_demo(model, processor, model_name=name, work_dir=args.work_dir, max_duration=args.max_duration)
+    demo.queue(max_size=16).launch(
+        server_name=args.host,
+        server_port=args.port,
+        max_file_size=args.max_file_size,
+        allowed_paths=[str(DEMO_VIDEO)],  # the example, and nothing else of the package
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -32,6 +33,7 @@ CHROMEDRIVER = os.environ.get("VSUM_CHROMEDRIVER", "/usr/bin/chromedriver")
 START_TIMEOUT_S = 60.0
 RESULT_TIMEOUT_S = 120.0
 RATIO = "0.3"
+MAX_FILE_SIZE_MB = 5
 
 
 def require_tools() -> None:
@@ -90,7 +92,7 @@ def server(tmp_path: Path) -> Iterator[dict]:
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [sys.executable, str(APP), "--host", "127.0.0.1", "--port", str(port)]
-            + ["--work-dir", str(work_dir), "--device", "cpu"],
+            + ["--work-dir", str(work_dir), "--device", "cpu", "--max-file-size", f"{MAX_FILE_SIZE_MB}mb"],
             cwd=REPO_ROOT,
             env=env,
             stdout=log_file,
@@ -190,6 +192,13 @@ def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> No
     if screenshot := os.environ.get("VSUM_SPACE_SCREENSHOT"):
         browser.save_screenshot(screenshot)
 
+    # The segments are on the page (a thumbnail and the times of each), the model by name with the demo note, and
+    # no server path anywhere.
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "vsum-la demo checkpoint (SynthXum)" in page and "synthetic" in page
+    assert REPO_ROOT not in browser.page_source and str(tmp_path) not in page
+    thumbnails = browser.find_elements(By.CSS_SELECTOR, "#segments img")
+
     # The browser's URLs serve the files: an mp4 (ISO BMFF `ftyp` box) and a PNG.
     assert _fetch(reel_url)[4:8] == b"ftyp", reel_url
     assert _fetch(plot_url).startswith(b"\x89PNG\r\n\x1a\n"), plot_url
@@ -204,6 +213,10 @@ def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> No
     assert summary["text"] == text
     assert summary["summary_ratio"] == pytest.approx(float(RATIO))
     assert summary["video"] == "space_upload.mp4" and summary["segments"]
+    assert summary["model"] == "vsum-la demo checkpoint (SynthXum)"
+    assert len(thumbnails) == len(summary["segments"]) == len(list(folder.glob("space_upload.segment-*.jpg")))
+    for start, end in summary["segments"]:
+        assert f"{start:.1f}–{end:.1f} s" in page
 
     # A corrupt upload: the page shows the one-line reason (a gr.Error toast) and no outputs are kept.
     corrupt = tmp_path / "corrupt_upload.mp4"
@@ -246,6 +259,97 @@ def test_summarize_upload_errors_are_one_line(tmp_path: Path) -> None:
 
     # A valid small video works through the same function, and the demo builds without launching.
     video = write_video(tmp_path / "small.mp4", duration=3.0, fps=10)
-    text, reel, plot, summary = app.summarize_upload(video, 0.3, model, processor, tmp_path / "work")
+    text, reel, plot, thumbnails, summary = app.summarize_upload(video, 0.3, model, processor, tmp_path / "work")
     assert text and Path(reel).is_file() and Path(plot).is_file() and summary["summary_ratio"] == 0.3
+    assert [caption for _, caption in thumbnails] == [
+        f"{a:.1f}–{b:.1f} s ({b - a:.1f} s)" for a, b in summary["segments"]
+    ]
+    assert all(Path(image).read_bytes()[:2] == b"\xff\xd8" for image, _ in thumbnails)  # JPEG
     assert isinstance(app.build_demo(model, processor, work_dir=tmp_path / "work2"), gr.Blocks)
+
+    # The duration cap: refused before decoding, one line naming the file.
+    with pytest.raises(gr.Error) as caught:
+        app.summarize_upload(video, 0.3, model, processor, tmp_path / "work", max_duration=2.0)
+    assert caught.value.message == "small.mp4: the video lasts 3 s, more than the limit of 2 s."
+    # The page shows a model name, never a server path.
+    from vsum.loading import DEMO_CHECKPOINT
+
+    assert app.display_model_name(str(DEMO_CHECKPOINT)) == "vsum-la demo checkpoint (SynthXum)"
+    assert app.display_model_name(str(tmp_path / "work")) == "work"
+    assert app.display_model_name("ORG/vsum-la") == "ORG/vsum-la"
+
+
+def test_uploads_above_max_file_size_are_refused(server: dict, tmp_path: Path) -> None:
+    """Gradio's `max_file_size` (here `--max-file-size 5mb`): a larger upload gets HTTP 413, a small one passes."""
+    import urllib.error
+
+    def upload(size: int) -> int:
+        boundary = "vsumtestboundary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.mp4"\r\n'
+                "Content-Type: video/mp4\r\n\r\n"
+            ).encode()
+            + b"\0" * size
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            server["url"] + "gradio_api/upload",
+            data=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert upload((MAX_FILE_SIZE_MB + 1) * 1024 * 1024) == 413
+    assert upload(1024) == 200
+
+
+SPACE_CHILD = r"""
+import sys
+sys.path.insert(0, ".")
+import json
+import pathlib
+import app
+import vsum
+from vsum.loading import DEMO_VIDEO, load_model_and_processor
+
+model, processor = load_model_and_processor(device="cpu")
+result = app.summarize_upload(str(DEMO_VIDEO), 0.15, model, processor, pathlib.Path("work"))
+app.build_demo(model, processor)
+print(json.dumps({"vsum": vsum.__file__, "demo": str(DEMO_VIDEO), "text": result[0],
+                  "modules": sorted({name.split(".")[0] for name in sys.modules})}))
+"""
+
+
+def test_make_space_builds_a_self_contained_space(tmp_path: Path) -> None:
+    """`space/make_space.py` gives a folder that runs from itself: the copied vsum, not the installed one."""
+    require_tools()
+    import tomllib
+
+    space = tmp_path / "space"
+    subprocess.run([sys.executable, str(APP.parent / "make_space.py"), str(space)], check=True, timeout=120)
+    assert not [p for p in space.rglob("*") if p.is_symlink()]  # links resolved: a Space repo stores files
+    lines = [line.strip() for line in (space / "requirements.txt").read_text().splitlines()]
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    names = {re.split(r"[=<>!~ \[@]", line, maxsplit=1)[0].lower() for line in requirements}
+    assert not any(name.startswith("vsum") for name in names), requirements  # vsum comes as the copied folder
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VSUM_MODEL")}
+    env.update(HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    result = subprocess.run(
+        [sys.executable, "-c", SPACE_CHILD], cwd=space, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    child = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(child["vsum"]).resolve().is_relative_to(space.resolve()), child["vsum"]
+    assert Path(child["demo"]).resolve().is_relative_to(space.resolve()) and child["text"]
+    # Every vsum-la dependency the Space imports is in its requirements.txt.
+    pyproject = tomllib.loads((Path(REPO_ROOT) / "pyproject.toml").read_text())
+    import_names = {"huggingface-hub": "huggingface_hub", "pyyaml": "yaml", "pillow": "PIL"}
+    for requirement in pyproject["project"]["dependencies"]:
+        name = re.split(r"[=<>!~ \[@]", requirement, maxsplit=1)[0].lower()
+        if import_names.get(name, name) in child["modules"]:
+            assert name in names, f"the Space imports {name} but its requirements.txt does not list it"
