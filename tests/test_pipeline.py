@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -22,7 +24,9 @@ def summarizer():
     processor = make_tiny_processor(words=WORDS)
     torch.manual_seed(0)
     model = VsumModel(tiny_config(processor)).eval()
-    return pipeline("video-summarization", model=model, processor=processor, device=-1)
+    # The class itself: `pipeline(task)` in this process may resolve to a checkpoint's remote-code copy once another
+    # test loaded one (transformers re-registers the task with the folder's class).
+    return VideoSummarizationPipeline(model=model, processor=processor, device=-1)
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +48,24 @@ def generate_calls(summarizer, monkeypatch):
     return calls
 
 
-def test_native_task_registration(summarizer):
-    assert isinstance(summarizer, VideoSummarizationPipeline)
+REGISTRATION_CHILD = r"""
+import vsum.pipeline
+from transformers import pipeline
+from vsum.tiny import make_tiny_processor, tiny_config
+from vsum import VsumModel
+processor = make_tiny_processor(["red", "circle"])
+summarizer = pipeline("video-summarization", model=VsumModel(tiny_config(processor)), processor=processor)
+print(type(summarizer).__module__, type(summarizer).__name__)
+"""
+
+
+def test_import_registers_the_task_natively(tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")}
+    result = subprocess.run(
+        [sys.executable, "-c", REGISTRATION_CHILD], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-2:] == ["vsum.pipeline", "VideoSummarizationPipeline"]
 
 
 def test_only_the_callers_generation_keywords_reach_generate(summarizer, clip, generate_calls):
