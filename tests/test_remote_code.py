@@ -49,7 +49,13 @@ def test_remote_code_round_trip(tmp_path, tiny_model, tiny_processor, no_project
     tiny_model.generation_config.max_length = 14
     tiny_model.save_pretrained(folder)
     tiny_processor.save_pretrained(folder)
-    names = ("configuration_vsum.py", "modeling_vsum.py", "processing_vsum.py", "model.safetensors", "generation_config.json")
+    names = (
+        "configuration_vsum.py",
+        "modeling_vsum.py",
+        "processing_vsum.py",
+        "model.safetensors",
+        "generation_config.json",
+    )
     for name in names:
         assert (folder / name).exists(), name
     auto_map = json.loads((folder / "config.json").read_text())["auto_map"]
