@@ -5,7 +5,7 @@
 What it measures
 ----------------
 The local-attention module lets frame `i` attend only to frames `i-k .. i+k`. The original code computed this as full
-`T x T` attention scores plus a band mask (`vsum.modeling_vsum.dense_local_attention`, memory O(T^2)); the model now
+`T x T` attention scores plus a band mask (`vsum.testing_utils.dense_local_attention`, memory O(T^2)); the model now
 uses `vsum.modeling_vsum.local_window_attention`, which scores each block of queries against its `block + 2k`
 neighbouring keys only (memory O(T)). This script compares the two at ViT-B width (hidden 768, 12 heads, head_dim 64),
 batch 1, float32, CPU, `torch.no_grad()`, window k = 2, for several video lengths T (frames):
@@ -61,6 +61,7 @@ import torch  # noqa: E402
 
 from vsum import modeling_vsum  # noqa: E402
 from vsum.configuration_vsum import VsumConfig  # noqa: E402
+from vsum.testing_utils import dense_local_attention  # noqa: E402
 
 
 BATCH = 1
@@ -101,9 +102,7 @@ def _peak_of(call):
 # Variants (built in the child)
 # --------------------------------------------------------------------------------------------------------------------
 def _dense_as_local_window(query, key, value, window, key_mask=None, rbf_bandwidth=None, dropout_p=0.0, **_):
-    return modeling_vsum.dense_local_attention(
-        query, key, value, window, key_mask=key_mask, rbf_bandwidth=rbf_bandwidth
-    )
+    return dense_local_attention(query, key, value, window, key_mask=key_mask, rbf_bandwidth=rbf_bandwidth)
 
 
 def _build(level: str, variant: str, length: int, window: int, block_size: int):
@@ -113,7 +112,7 @@ def _build(level: str, variant: str, length: int, window: int, block_size: int):
         # Same layout as VsumLocalAttention produces: (B, T, H, d) projections viewed as (B, H, T, d).
         query, key, value = (torch.randn(BATCH, length, HEADS, HEAD_DIM).transpose(1, 2) for _ in range(3))
         if variant == "dense":
-            return lambda: modeling_vsum.dense_local_attention(query, key, value, window)
+            return lambda: dense_local_attention(query, key, value, window)
         return lambda: modeling_vsum.local_window_attention(query, key, value, window, block_size=block_size)
 
     # Full module: pre-norm, projections, attention, output projection, residual.

@@ -21,7 +21,7 @@ def test_default_is_the_demo_checkpoint(monkeypatch):
     assert resolve_model_name(None) == str(DEMO_CHECKPOINT)
     model, processor = load_model_and_processor()
     assert model.config.model_type == "vsum" and not model.training
-    assert processor.prompt == model.config.prompt
+    assert processor.prompt_token_ids == model.config.prompt_token_ids  # the ids derive from the processor's text
 
 
 def test_env_variable_names_the_default(monkeypatch, tmp_path):

@@ -26,7 +26,11 @@ inputs = processor(videos=[video], text=["a red circle moves left"], return_tens
 with torch.no_grad():
     out = model(**inputs)
     ids = model.generate(**processor(videos=[video], return_tensors="pt"), max_new_tokens=6, num_beams=2)
+    default_ids = model.generate(**processor(videos=[video], return_tensors="pt"))  # the checkpoint's recipe
+generation = model.generation_config
 print(json.dumps({
+    "generation": [generation.num_beams, generation.max_length, generation.min_length, generation.eos_token_id],
+    "default_ids": default_ids.tolist(),
     "classes": [type(config).__module__, type(model).__module__, type(processor).__module__],
     "names": [type(config).__name__, type(model).__name__, type(processor).__name__,
               type(processor.video_processor).__name__],
@@ -41,9 +45,18 @@ print(json.dumps({
 
 def test_remote_code_round_trip(tmp_path, tiny_model, tiny_processor, no_project_env):
     folder = tmp_path / "checkpoint"
+    # The decoding recipe travels with the checkpoint (generation_config.json), edits included.
+    tiny_model.generation_config.max_length = 14
     tiny_model.save_pretrained(folder)
     tiny_processor.save_pretrained(folder)
-    for name in ("configuration_vsum.py", "modeling_vsum.py", "processing_vsum.py", "model.safetensors"):
+    names = (
+        "configuration_vsum.py",
+        "modeling_vsum.py",
+        "processing_vsum.py",
+        "model.safetensors",
+        "generation_config.json",
+    )
+    for name in names:
         assert (folder / name).exists(), name
     auto_map = json.loads((folder / "config.json").read_text())["auto_map"]
     assert auto_map == {"AutoConfig": "configuration_vsum.VsumConfig", "AutoModel": "modeling_vsum.VsumModel"}
@@ -66,6 +79,9 @@ def test_remote_code_round_trip(tmp_path, tiny_model, tiny_processor, no_project
     with torch.no_grad():
         out = tiny_model(**inputs)
         ids = tiny_model.generate(**tiny_processor(videos=[video], return_tensors="pt"), max_new_tokens=6, num_beams=2)
+        default_ids = tiny_model.generate(**tiny_processor(videos=[video], return_tensors="pt"))
+    assert child["generation"] == [3, 14, 10, tiny_processor.tokenizer.sep_token_id]
+    assert child["default_ids"] == default_ids.tolist()
     assert child["pixel_values_sum"] == inputs["pixel_values"].sum().item()
     np.testing.assert_allclose(child["saliency"], out.saliency_logits.tolist(), rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(child["loss"], out.loss.item(), rtol=1e-6)

@@ -5,6 +5,8 @@ from transformers import BlipTextConfig, BlipVisionConfig, PreTrainedConfig
 
 
 LOCAL_ATTENTION_TYPES = ("hard", "rbf")
+#: `vsum_loss_reduction` values: our mean over real frames, or the official VideoXum mean (see `VsumConfig`).
+VSUM_LOSS_REDUCTIONS = ("real_frames", "videoxum")
 #: Fraction of the sampled frames in the video summary (VideoXum: 15 %); mirrored by `vsum.constants`.
 DEFAULT_SUMMARY_RATIO = 0.15
 
@@ -31,9 +33,18 @@ class VsumConfig(PreTrainedConfig):
         temporal_intermediate_size (`int`, *optional*):
             MLP width of the TT. Defaults to 4x the hidden size.
         temporal_dropout (`float`, *optional*, defaults to 0.1):
-            Dropout in the TT and the local attention.
+            Dropout in the TT and the local attention. The official VideoXum model uses 0.0.
+        temporal_layer_norm_eps (`float`, *optional*):
+            Epsilon of the LayerNorms of the TT and the local attention. Defaults to the ViT's `layer_norm_eps`
+            (1e-5 in transformers' BLIP); the official VideoXum model uses 1e-6.
+        temporal_final_layer_norm (`bool`, *optional*, defaults to `False`):
+            Apply a LayerNorm after the last TT layer, before the position embeddings are added again, as the
+            official VideoXum `VideoTransformer` does (`tt.norm`). Our default omits it.
         max_frames (`int`, *optional*, defaults to 512):
-            Rows of the learned temporal position table; longer videos interpolate it linearly.
+            Rows of the learned temporal position table; longer videos interpolate it linearly. The interpolation
+            uses each video's own length, so a video's positions do not depend on how much padding its batch has. The
+            official code interpolates (bicubic) to the padded *batch* length instead, so its positions for a video
+            longer than 512 frames change with the batch; for videos of at most 512 frames both use rows `0..T-1`.
         local_attention_window (`int`, *optional*, defaults to 2):
             Radius `k` of the local attention window (frame `i` attends to frames `i-k .. i+k`). `0` or `None` removes
             the local-attention module.
@@ -46,11 +57,26 @@ class VsumConfig(PreTrainedConfig):
             Weight of the saliency BCE loss.
         tsum_loss_weight (`float`, *optional*, defaults to 1.0):
             Weight of the text cross-entropy loss.
-        prompt (`str`, *optional*, defaults to `"a video of "`):
-            Text prompt prepended to every summary; its tokens are not scored.
+        tsum_label_smoothing (`float`, *optional*, defaults to 0.1):
+            Label smoothing of the text cross-entropy (the official VideoXum / BLIP value). Written into
+            `text_config.label_smoothing`, which the decoder reads.
+        decoder_dropout (`float`, *optional*):
+            When set, the text decoder's hidden and attention-probability dropout (`text_config.hidden_dropout_prob`,
+            `text_config.attention_probs_dropout_prob`). `None` keeps the text config's values (0.0 in transformers'
+            BLIP configs); the official VideoXum decoder uses 0.1 (BLIP's `med_config.json`).
+        vsum_loss_reduction (`str`, *optional*, defaults to `"real_frames"`):
+            How the saliency BCE is averaged. `"real_frames"`: over the real frames and annotators (a video's weight
+            does not depend on its batch). `"videoxum"`: the official value, a mean over batch x annotators x *padded*
+            frames in which padded frames (and negative labels) count 0 in the sum but 1 in the denominator, so the
+            loss shrinks with the batch's padding. Same minimiser per video, different effective weights.
         prompt_token_ids (`list[int]`, *optional*):
-            The prompt as decoder input ids (decoder BOS first, no separator). Written by [`VsumProcessor`] helpers so
-            that `generate()` works without a tokenizer; `generate()` raises if neither these nor `input_ids` are given.
+            The text prompt (`"a video of "`) as decoder input ids (decoder BOS first, no separator), used by
+            `generate()` when no `input_ids` are given. The prompt *text* is owned by [`VsumProcessor`] (`prompt`),
+            which tokenizes training targets and strips the prompt from generated text; these ids are derived from it
+            once, when a model is created together with its processor (`vsum.tiny.tiny_config(processor)`, the loader
+            for BLIP checkpoints, the VideoXum converter) and are then saved with the checkpoint; nothing patches
+            them afterwards. `generate()` raises if neither these nor `input_ids` are given. Older checkpoints also
+            stored the prompt text as `prompt`; that key is ignored when loading.
         freeze_vision (`bool`, *optional*, defaults to `True`):
             Keep the ViT frozen (no gradients, frames encoded under `torch.no_grad`).
         vision_chunk_size (`int`, *optional*, defaults to 64):
@@ -83,13 +109,17 @@ class VsumConfig(PreTrainedConfig):
     temporal_num_heads: int | None = None
     temporal_intermediate_size: int | None = None
     temporal_dropout: float = 0.1
+    temporal_layer_norm_eps: float | None = None
+    temporal_final_layer_norm: bool = False
     max_frames: int = 512
     local_attention_window: int | None = 2
     local_attention_type: str = "hard"
     summary_ratio: float = DEFAULT_SUMMARY_RATIO
     vsum_loss_weight: float = 15.0
     tsum_loss_weight: float = 1.0
-    prompt: str = "a video of "
+    tsum_label_smoothing: float = 0.1
+    decoder_dropout: float | None = None
+    vsum_loss_reduction: str = "real_frames"
     prompt_token_ids: list[int] | None = None
     freeze_vision: bool = True
     vision_chunk_size: int = 64
@@ -98,9 +128,13 @@ class VsumConfig(PreTrainedConfig):
     tie_word_embeddings: bool = True
 
     def __post_init__(self, **kwargs):
+        # Checkpoints before the prompt had one home stored its text here; the processor owns it now.
+        kwargs.pop("prompt", None)
         super().__post_init__(**kwargs)
         # The decoder cross-attends to frame features of the vision width.
         self.text_config.encoder_hidden_size = self.vision_config.hidden_size
+        if self.temporal_layer_norm_eps is None:
+            self.temporal_layer_norm_eps = self.vision_config.layer_norm_eps
         if self.temporal_num_heads is None:
             self.temporal_num_heads = self.vision_config.num_attention_heads
         if self.temporal_intermediate_size is None:
@@ -108,6 +142,11 @@ class VsumConfig(PreTrainedConfig):
         if self.local_attention_window == 0:
             self.local_attention_window = None
         self._validate_vsum_fields()
+        # The decoder reads these from its own config; this config is their one source.
+        self.text_config.label_smoothing = self.tsum_label_smoothing
+        if self.decoder_dropout is not None:
+            self.text_config.hidden_dropout_prob = self.decoder_dropout
+            self.text_config.attention_probs_dropout_prob = self.decoder_dropout
 
     @property
     def hidden_size(self) -> int:
@@ -155,7 +194,43 @@ class VsumConfig(PreTrainedConfig):
         _check(0.0 < self.summary_ratio <= 1.0, "summary_ratio", self.summary_ratio, "must be in (0, 1]")
         _check(self.vsum_loss_weight >= 0, "vsum_loss_weight", self.vsum_loss_weight, "must be >= 0")
         _check(self.tsum_loss_weight >= 0, "tsum_loss_weight", self.tsum_loss_weight, "must be >= 0")
-        _check(isinstance(self.prompt, str), "prompt", self.prompt, "must be a string")
+        _check(
+            0.0 <= self.tsum_label_smoothing < 1.0,
+            "tsum_label_smoothing",
+            self.tsum_label_smoothing,
+            "must be in [0, 1)",
+        )
+        if self.decoder_dropout is not None:
+            _check(
+                0.0 <= self.decoder_dropout < 1.0, "decoder_dropout", self.decoder_dropout, "must be in [0, 1) or None"
+            )
+        _check(
+            self.vsum_loss_reduction in VSUM_LOSS_REDUCTIONS,
+            "vsum_loss_reduction",
+            self.vsum_loss_reduction,
+            f"must be one of {VSUM_LOSS_REDUCTIONS}",
+        )
+        _check(
+            isinstance(self.temporal_layer_norm_eps, (int, float)) and self.temporal_layer_norm_eps > 0,
+            "temporal_layer_norm_eps",
+            self.temporal_layer_norm_eps,
+            "must be a positive number",
+        )
+        _check(
+            isinstance(self.temporal_final_layer_norm, bool),
+            "temporal_final_layer_norm",
+            self.temporal_final_layer_norm,
+            "must be True or False",
+        )
+        if self.prompt_token_ids is not None:
+            _check(
+                isinstance(self.prompt_token_ids, (list, tuple))
+                and len(self.prompt_token_ids) > 0
+                and all(isinstance(i, int) and 0 <= i < self.text_config.vocab_size for i in self.prompt_token_ids),
+                "prompt_token_ids",
+                self.prompt_token_ids,
+                f"must be a non-empty list of token ids in [0, {self.text_config.vocab_size})",
+            )
         _check(self.vision_chunk_size >= 1, "vision_chunk_size", self.vision_chunk_size, "must be >= 1")
         if self.decoder_max_frames is not None:
             _check(self.decoder_max_frames >= 1, "decoder_max_frames", self.decoder_max_frames, "must be >= 1 or None")

@@ -171,7 +171,6 @@ def load_model_and_processor(
                     processor = VsumProcessor.from_pretrained(name, revision=revision)
             elif model_type == "blip":
                 processor = VsumProcessor.from_blip(name)
-                overrides.setdefault("prompt", processor.prompt)
                 overrides.setdefault("prompt_token_ids", processor.prompt_token_ids)
                 model = VsumModel.from_blip(name, **overrides)
             else:

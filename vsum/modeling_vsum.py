@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from transformers import PreTrainedModel
+from transformers import GenerationConfig, GenerationMixin, PreTrainedModel
 from transformers import initialization as init
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.models.blip.modeling_blip import BlipVisionEmbeddings, BlipVisionModel
@@ -31,6 +31,19 @@ logger = logging.get_logger(__name__)
 # Queries per block of the windowed attention. Each block attends to (block + 2k) keys, so memory is
 # O(T * (block + 2k)) instead of O(T^2); 64 keeps the batched matmuls large enough to be efficient on CPU.
 LOCAL_ATTENTION_BLOCK_SIZE = 64
+
+
+#: Decoding recipe of the official VideoXum evaluation; a fresh model's `generation_config` (saved with checkpoints).
+DEFAULT_GENERATION = {"num_beams": 3, "max_length": 128, "min_length": 10}
+
+
+def default_generation_config(config: VsumConfig) -> GenerationConfig:
+    """The generation config of a new `VsumModel`: beam search with 3 beams, 10 to 128 tokens (prompt included),
+    stopping at the decoder's separator token."""
+    text_config = config.text_config
+    return GenerationConfig(
+        **DEFAULT_GENERATION, eos_token_id=text_config.sep_token_id, pad_token_id=text_config.pad_token_id
+    )
 
 
 @dataclass
@@ -122,31 +135,6 @@ def local_window_attention(
     return output.reshape(batch, heads, padded_length, head_dim)[:, :, :length]
 
 
-def dense_local_attention(
-    query: torch.Tensor,
-    key: torch.Tensor,
-    value: torch.Tensor,
-    window: int,
-    key_mask: torch.Tensor | None = None,
-    rbf_bandwidth: torch.Tensor | None = None,
-) -> torch.Tensor:
-    """Reference formulation of the original code: full `T x T` scores plus a band mask `M_LA`. Memory O(T^2).
-
-    Used by the tests and `benchmarks/local_attention.py`; the model uses [`local_window_attention`].
-    """
-    length = query.shape[2]
-    positions = torch.arange(length, device=query.device)
-    distance = positions[None, :] - positions[:, None]  # (T, T)
-    allowed = (distance.abs() <= window)[None, None]  # (1, 1, T, T)
-    if key_mask is not None:
-        allowed = allowed & key_mask[:, None, None, :]
-    scores = torch.matmul(query, key.transpose(-1, -2)) / math.sqrt(query.shape[-1])  # (B, H, T, T)
-    if rbf_bandwidth is not None:
-        scores = scores - distance.to(scores.dtype).pow(2) / (2 * rbf_bandwidth.to(scores.dtype).pow(2))
-    scores = scores.masked_fill(~allowed, torch.finfo(scores.dtype).min)
-    return torch.matmul(scores.softmax(dim=-1), value)
-
-
 class VsumTemporalEmbeddings(nn.Module):
     """Learned temporal position embeddings, linearly interpolated per video when it is longer than `max_frames`.
 
@@ -206,9 +194,9 @@ class VsumTemporalLayer(GradientCheckpointingLayer):
 
     def __init__(self, config: VsumConfig):
         super().__init__()
-        self.layer_norm1 = nn.LayerNorm(config.hidden_size, eps=config.vision_config.layer_norm_eps)
+        self.layer_norm1 = nn.LayerNorm(config.hidden_size, eps=config.temporal_layer_norm_eps)
         self.self_attn = VsumTemporalSelfAttention(config)
-        self.layer_norm2 = nn.LayerNorm(config.hidden_size, eps=config.vision_config.layer_norm_eps)
+        self.layer_norm2 = nn.LayerNorm(config.hidden_size, eps=config.temporal_layer_norm_eps)
         self.fc1 = nn.Linear(config.hidden_size, config.temporal_intermediate_size)
         self.fc2 = nn.Linear(config.temporal_intermediate_size, config.hidden_size)
         self.dropout = nn.Dropout(config.temporal_dropout)
@@ -220,18 +208,26 @@ class VsumTemporalLayer(GradientCheckpointingLayer):
 
 
 class VsumTemporalEncoder(nn.Module):
-    """Temporal position embeddings -> TT layers -> position embeddings added again (as in VideoXum)."""
+    """Temporal position embeddings -> TT layers -> [final LayerNorm] -> position embeddings added again (as in
+    VideoXum, whose `VideoTransformer` ends with the LayerNorm: `config.temporal_final_layer_norm`)."""
 
     def __init__(self, config: VsumConfig):
         super().__init__()
         self.embeddings = VsumTemporalEmbeddings(config)
         self.layers = nn.ModuleList([VsumTemporalLayer(config) for _ in range(config.temporal_num_layers)])
+        self.final_layer_norm = (
+            nn.LayerNorm(config.hidden_size, eps=config.temporal_layer_norm_eps)
+            if config.temporal_final_layer_norm
+            else None
+        )
 
     def forward(self, frame_embeds: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
         positions = self.embeddings(frame_mask)  # (B, T, D)
         hidden_states = frame_embeds + positions
         for layer in self.layers:
             hidden_states = layer(hidden_states, frame_mask)
+        if self.final_layer_norm is not None:
+            hidden_states = self.final_layer_norm(hidden_states)
         return hidden_states + positions
 
 
@@ -249,7 +245,7 @@ class VsumLocalAttention(nn.Module):
         self.num_heads = config.temporal_num_heads
         self.head_dim = config.hidden_size // config.temporal_num_heads
         self.dropout = config.temporal_dropout
-        self.layer_norm = nn.LayerNorm(config.hidden_size, eps=config.vision_config.layer_norm_eps)
+        self.layer_norm = nn.LayerNorm(config.hidden_size, eps=config.temporal_layer_norm_eps)
         self.q_proj = nn.Linear(config.hidden_size, config.hidden_size)
         self.k_proj = nn.Linear(config.hidden_size, config.hidden_size)
         self.v_proj = nn.Linear(config.hidden_size, config.hidden_size)
@@ -319,9 +315,13 @@ class VsumPreTrainedModel(PreTrainedModel):
             init.constant_(module.log_bandwidth, math.log(module.window))
 
 
-class VsumModel(VsumPreTrainedModel):
+class VsumModel(VsumPreTrainedModel, GenerationMixin):
     r"""
     The vsum-la model: one network that returns a video summary (per-frame saliency) and a text summary.
+
+    Its decoding recipe lives in `model.generation_config` (transformers' mechanism, saved as
+    `generation_config.json`): a new model gets [`default_generation_config`] (3 beams, 10 to 128 tokens, stop at
+    `[SEP]`); a checkpoint carries its own.
 
     Example:
 
@@ -359,6 +359,18 @@ class VsumModel(VsumPreTrainedModel):
         if config.freeze_vision:
             self.vision_model.requires_grad_(False)
         self.post_init()
+        self.generation_config = default_generation_config(config)
+
+    # The loss mixes a saliency BCE and a token cross-entropy, so it cannot be renormalised by a token count: the
+    # Trainer must not pass `num_items_in_batch` and scales the loss for gradient accumulation itself.
+    accepts_loss_kwargs = False
+
+    def adjust_generation_fn(self, generation_config, *args, **kwargs):
+        super().adjust_generation_fn(generation_config, *args, **kwargs)
+        # A checkpoint saved before generation defaults lived in `generation_config.json` has none: transformers then
+        # derives one from config.json (greedy, 20 tokens); give it the recipe a new model has.
+        if generation_config is None and getattr(self.generation_config, "_from_model_config", False):
+            self.generation_config = default_generation_config(self.config)
 
     def get_input_embeddings(self):
         return self.text_decoder.get_input_embeddings()
@@ -501,11 +513,18 @@ class VsumModel(VsumPreTrainedModel):
     # ------------------------------------------------------------------ losses
 
     @staticmethod
-    def saliency_loss(saliency_logits: torch.Tensor, vsum_labels: torch.Tensor, frame_mask: torch.Tensor):
-        """BCE-with-logits of every annotator's frame labels, averaged over real frames and annotators.
+    def saliency_loss(
+        saliency_logits: torch.Tensor,
+        vsum_labels: torch.Tensor,
+        frame_mask: torch.Tensor,
+        reduction: str = "real_frames",
+    ):
+        """BCE-with-logits of every annotator's frame labels.
 
         `vsum_labels` is `(batch, annotators, frames)` binary or `(batch, frames)` scores in [0, 1]; negative
-        values (e.g. -100 for padded annotator rows) are ignored.
+        values (e.g. -100 for padded annotator rows) are ignored. `reduction` (`config.vsum_loss_reduction`):
+        `"real_frames"` averages over real frames and annotators; `"videoxum"` divides the same sum by
+        batch x annotators x padded frames, as the official code does (padded frames weighted 0).
         """
         batch, frames = saliency_logits.shape
         if vsum_labels.dim() == 2:
@@ -517,10 +536,17 @@ class VsumModel(VsumPreTrainedModel):
             )
         vsum_labels = vsum_labels.to(saliency_logits.dtype)
         valid = frame_mask[:, None, :] & (vsum_labels >= 0)  # (B, A, T)
+        # Padded frames hold finfo.min logits: zero them so that the BCE there is finite (its weight is 0 anyway).
+        logits = saliency_logits.masked_fill(~frame_mask, 0.0)
         losses = F.binary_cross_entropy_with_logits(
-            saliency_logits[:, None, :].expand_as(vsum_labels), vsum_labels.clamp(min=0), reduction="none"
+            logits[:, None, :].expand_as(vsum_labels), vsum_labels.clamp(min=0), reduction="none"
         )
-        return (losses * valid).sum() / valid.sum().clamp(min=1)
+        total = (losses * valid).sum()
+        if reduction == "real_frames":
+            return total / valid.sum().clamp(min=1)
+        if reduction == "videoxum":
+            return total / vsum_labels.numel()
+        raise ValueError(f"reduction must be 'real_frames' or 'videoxum', got {reduction!r}")
 
     # ------------------------------------------------------------------ forward
 
@@ -535,7 +561,8 @@ class VsumModel(VsumPreTrainedModel):
         labels: torch.Tensor | None = None,
         frame_timestamps: torch.Tensor | None = None,
         return_dict: bool | None = None,
-        **kwargs,
+        output_attentions: bool | None = None,
+        output_hidden_states: bool | None = None,
     ) -> VsumOutput:
         r"""
         Args:
@@ -555,14 +582,29 @@ class VsumModel(VsumPreTrainedModel):
                 Text targets aligned with `input_ids` (shifted inside); -100 for prompt and padding.
             frame_timestamps (`torch.Tensor`, *optional*):
                 Ignored; the processor returns it for [`VsumProcessor.post_process_summary`].
+            return_dict (`bool`, *optional*):
+                Accepted for transformers' API; a [`VsumOutput`] is always returned.
+            output_attentions / output_hidden_states (`bool`, *optional*):
+                Accepted for transformers' API; `True` raises (the model returns neither).
+
+        Any other keyword argument is a `TypeError` naming it (e.g. a misspelt `vsum_label`), never silently
+        ignored.
         """
+        for name, flag in (("output_attentions", output_attentions), ("output_hidden_states", output_hidden_states)):
+            if flag:
+                raise ValueError(f"VsumModel does not return attentions or hidden states; got {name}=True")
         frame_features, frame_mask = self.get_frame_features(pixel_values, frame_embeds, frame_mask)
         saliency_logits = self.saliency_head(frame_features).squeeze(-1)  # (B, T)
         saliency_logits = saliency_logits.masked_fill(~frame_mask, torch.finfo(saliency_logits.dtype).min)
 
         vsum_loss = None
         if vsum_labels is not None:
-            vsum_loss = self.saliency_loss(saliency_logits, vsum_labels.to(saliency_logits.device), frame_mask)
+            vsum_loss = self.saliency_loss(
+                saliency_logits,
+                vsum_labels.to(saliency_logits.device),
+                frame_mask,
+                reduction=self.config.vsum_loss_reduction,
+            )
 
         text_logits, tsum_loss = None, None
         if labels is not None and input_ids is None:
@@ -607,6 +649,7 @@ class VsumModel(VsumPreTrainedModel):
         attention_mask: torch.Tensor | None = None,
         frame_timestamps: torch.Tensor | None = None,
         frame_features: torch.Tensor | None = None,
+        generation_config: GenerationConfig | None = None,
         **generate_kwargs,
     ) -> torch.LongTensor:
         r"""
@@ -620,7 +663,10 @@ class VsumModel(VsumPreTrainedModel):
             frame_features (`torch.FloatTensor` of shape `(batch, frames, hidden)`, *optional*):
                 `VsumOutput.frame_features` of a forward pass already made (with its `frame_mask`): the temporal
                 modules are not run again. Instead of `pixel_values` / `frame_embeds`.
-            generate_kwargs: passed to `generate` (e.g. `num_beams=3, max_length=128, min_length=10`).
+            generation_config ([`~transformers.GenerationConfig`], *optional*):
+                The decoding recipe; defaults to `self.generation_config` (3 beams, 10 to 128 tokens for a new model;
+                a checkpoint's own `generation_config.json` when loaded).
+            generate_kwargs: override single fields of it (e.g. `num_beams=1, max_new_tokens=20`).
 
         Returns:
             `torch.LongTensor` of shape `(batch, sequence_length)`: token ids, prompt included (use
@@ -649,15 +695,14 @@ class VsumModel(VsumPreTrainedModel):
             input_ids = torch.tensor([self.config.prompt_token_ids] * batch, device=frame_features.device)
         elif input_ids.shape[0] != batch:
             raise ValueError(f"input_ids has batch size {input_ids.shape[0]} but the frames have {batch}")
-        text_config = self.config.text_config
-        generate_kwargs.setdefault("eos_token_id", text_config.sep_token_id)
-        generate_kwargs.setdefault("pad_token_id", text_config.pad_token_id)
         decoder_memory, decoder_mask = self.decoder_memory(frame_features, frame_mask)
+        # transformers copies the config and applies `generate_kwargs` on top, so explicit arguments win.
         return self.text_decoder.generate(
             input_ids=input_ids,
             attention_mask=attention_mask,
             encoder_hidden_states=decoder_memory,
             encoder_attention_mask=decoder_mask.long(),
+            generation_config=generation_config if generation_config is not None else self.generation_config,
             **generate_kwargs,
         )
 
@@ -720,4 +765,4 @@ if __name__.startswith("vsum."):
     AutoModel.register(VsumConfig, VsumModel, exist_ok=True)
 
 
-__all__ = ["VsumModel", "VsumOutput", "VsumPreTrainedModel", "local_window_attention", "dense_local_attention"]
+__all__ = ["VsumModel", "VsumOutput", "VsumPreTrainedModel", "default_generation_config", "local_window_attention"]

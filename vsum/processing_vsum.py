@@ -356,7 +356,9 @@ class VsumProcessor(ProcessorMixin):
     Args:
         video_processor ([`VsumVideoProcessor`]): frame sampling and preprocessing.
         tokenizer ([`BertTokenizerFast`]): BLIP's tokenizer (its `bos_token` is the decoder BOS).
-        prompt (`str`, *optional*, defaults to `"a video of "`): prepended to every summary, not scored.
+        prompt (`str`, *optional*, defaults to `"a video of "`): prepended to every summary, not scored. The one
+            home of the prompt text: a model created with this processor stores `prompt_token_ids` (derived from it
+            once) in its config for `generate()`.
         max_text_length (`int`, *optional*, defaults to 128): text is truncated to this many tokens.
     """
 

@@ -67,8 +67,8 @@ def tiny_config(
             sep_token_id=tokenizer.sep_token_id,
             pad_token_id=tokenizer.pad_token_id,
         )
+        # The prompt's one derivation: the processor owns the text, the model keeps its ids (see VsumConfig).
         overrides.setdefault("prompt_token_ids", processor.prompt_token_ids)
-        overrides.setdefault("prompt", processor.prompt)
     else:
         token_ids = dict(bos_token_id=5, eos_token_id=3, sep_token_id=3, pad_token_id=0)
         vocab_size = vocab_size or 64
