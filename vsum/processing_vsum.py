@@ -7,15 +7,24 @@ Timestamps are measured from the first frame's presentation time. For `fps = f` 
 `t_i = i / f` for every `i >= 0` with `t_i < duration`, so a video of `D` seconds gives `ceil(D * f)` frames
 (10.0 s -> 10 frames at 0, 1, ..., 9 s; 10.3 s -> 11 frames). Sample `i` is the frame *on screen* at `t_i`: the
 last decoded frame whose presentation timestamp is `<= t_i` (this is well defined for variable frame rates too).
-`frame_timestamps` reports that frame's own timestamp. With `max_frames`, when a video has more samples than
+`frame_timestamps` reports the sampling time `t_i` (not the decoded frame's own timestamp), so the times are strictly
+increasing and sample `i` stands for `[t_i, t_{i+1})`, also when one frame is held for many seconds (slideshows,
+gaps): summary segments always have a positive length. With `max_frames`, when a video has more samples than
 `max_frames`, `max_frames` of the 1/f-spaced samples are kept, evenly spread (`numpy.linspace` over sample indices,
-rounded), first and last included.
+rounded), first and last included; `max_duration` refuses longer videos (a tiny file may claim hours).
+
+Robustness: every decoder error is caught in `iter_video_frames`; it falls back to the other backend and raises
+`ValueError` naming the file only when both fail. A file corrupt in places yields the sampled frames that decode and
+warns ([`CorruptFramesWarning`]) with the number left out. Rotation metadata (the display matrix) is applied. Still
+images are refused. The file is always probed with PyAV first: decord can abort the process on corrupt input.
 
 decord and PyAV are imported lazily: remote code must not import packages the user may lack at module level.
 """
 
+import logging
 import math
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -31,10 +40,27 @@ from .configuration_vsum import DEFAULT_SUMMARY_RATIO
 
 # ---------------------------------------------------------------------------------------------------- decoding
 
+#: The backend `"auto"` tries first. Chosen by measurement (benchmarks/inference.py, README "Decoding"): with threads
+#: on, PyAV decodes the sampled frames at least as fast as decord on the project's machines, needs no second probe of
+#: the file, applies rotation metadata, and raises Python exceptions where decord can abort the process.
+DEFAULT_BACKEND = "pyav"
+BACKENDS = ("auto", "pyav", "decord")
+
+# Container formats of still images (FFmpeg's image demuxers): refused, a picture is not a video.
+_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe", "jpegls_pipe")
+_IMAGE_CODECS = ("png", "mjpeg", "webp", "bmp", "tiff", "jpegls", "jpeg2000")
+
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class VideoInfo:
-    """What a safe PyAV probe found out about a video file (timestamps in seconds from the first frame)."""
+    """What a safe PyAV probe found out about a video file (timestamps in seconds from the first frame).
+
+    `width` and `height` are the coded size; `rotation` is the display matrix's counter-clockwise rotation in degrees
+    (0, 90, 180 or 270), which the decoders apply, so decoded frames are `height x width` for 0/180 and
+    `width x height` for 90/270.
+    """
 
     path: str
     duration: float
@@ -44,6 +70,7 @@ class VideoInfo:
     has_audio: bool
     frame_timestamps: np.ndarray = field(repr=False)  # (num_frames,) presentation order
     frame_pts: np.ndarray = field(repr=False)  # (num_frames,) integer pts in the stream's time base
+    rotation: int = 0
 
     @property
     def num_frames(self) -> int:
@@ -54,16 +81,34 @@ def _video_error(path, reason: str) -> ValueError:
     return ValueError(f"{path}: {reason}")
 
 
-def probe_video(path: str | os.PathLike) -> VideoInfo:
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[-1] if text else ''}".strip(": ")
+
+
+def _rotation_degrees(frame) -> int:
+    """The frame's display-matrix rotation as 0/90/180/270 counter-clockwise (flips are not applied)."""
+    try:
+        degrees = frame.rotation
+    except (AttributeError, ValueError):
+        return 0
+    return int(round((degrees or 0) / 90.0)) % 4 * 90
+
+
+def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> VideoInfo:
     """Checks that `path` is a decodable video without trusting decord (which can crash on corrupt input).
 
     Demuxes every video packet with PyAV (cheap: no decoding), checks that the packets lie inside the file, and
     decodes the first frame. Raises `ValueError` naming the file and the reason for a missing file, a directory,
-    an empty file, a file that is not a video, an audio-only file, a video without frames, or a truncated/corrupt file.
+    an empty file, a file that is not a video, a still image (PNG/JPG..., whatever its extension), an audio-only
+    file, a video without frames, a truncated/corrupt file, or (with `max_duration`, seconds) a video longer than
+    `max_duration`.
     """
     import av
 
     path = os.fspath(path)
+    if max_duration is not None and not max_duration > 0:
+        raise ValueError(f"max_duration must be > 0 seconds or None, got {max_duration}")
     if not os.path.exists(path):
         raise _video_error(path, "file not found")
     if os.path.isdir(path):
@@ -73,8 +118,8 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         raise _video_error(path, "empty file (0 bytes)")
     try:
         container = av.open(path)
-    except (av.FFmpegError, UnicodeDecodeError) as error:
-        raise _video_error(path, f"not a readable video file ({error})") from None
+    except (av.FFmpegError, UnicodeDecodeError, OSError) as error:
+        raise _video_error(path, f"not a readable video file ({_one_line(error)})") from None
     with container:
         if not container.streams.video:
             kinds = sorted({stream.type for stream in container.streams})
@@ -82,6 +127,10 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
                 raise _video_error(path, "contains no streams (zero-length video or empty container)")
             raise _video_error(path, f"has no video stream (streams: {', '.join(kinds)}; audio-only?)")
         stream = container.streams.video[0]
+        format_names = set((container.format.name or "").split(","))
+        codec = stream.codec_context.name
+        if format_names & set(_IMAGE_FORMATS) or (codec in _IMAGE_CODECS and (stream.frames or 0) <= 1):
+            raise _video_error(path, f"is a still image ({codec}), not a video")
         has_audio = bool(container.streams.audio)
         pts, frame_ends = [], []
         try:
@@ -92,8 +141,8 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
                     raise _video_error(path, "truncated file: video data ends before the last frame")
                 pts.append(packet.pts)
                 frame_ends.append(packet.pts + (packet.duration or 0))
-        except av.FFmpegError as error:
-            raise _video_error(path, f"corrupt video data ({error})") from None
+        except (av.FFmpegError, OSError) as error:
+            raise _video_error(path, f"corrupt video data ({_one_line(error)})") from None
         if not pts:
             raise _video_error(path, "contains no video frames (zero-length video)")
         if stream.frames and len(pts) < stream.frames:
@@ -101,8 +150,8 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         try:
             container.seek(0, stream=stream)
             first = next(container.decode(stream), None)
-        except av.FFmpegError as error:
-            raise _video_error(path, f"corrupt video data, first frame does not decode ({error})") from None
+        except (av.FFmpegError, OSError) as error:
+            raise _video_error(path, f"corrupt video data, first frame does not decode ({_one_line(error)})") from None
         if first is None:
             raise _video_error(path, "no frame could be decoded")
         time_base = float(stream.time_base)
@@ -113,30 +162,43 @@ def probe_video(path: str | os.PathLike) -> VideoInfo:
         if duration <= timestamps[-1]:  # no packet durations: assume the average frame interval
             interval = float(1 / stream.average_rate) if stream.average_rate else 0.0
             duration = timestamps[-1] + interval
+        if not math.isfinite(duration) or duration <= 0:
+            raise _video_error(path, f"invalid duration {duration} s")
+        if max_duration is not None and duration > max_duration:
+            raise _video_error(
+                path, f"video is {duration:.1f} s long, more than the allowed maximum of {max_duration:g} s"
+            )
         return VideoInfo(
             path=path,
             duration=float(duration),
             average_fps=float(stream.average_rate or 0.0),
-            width=stream.codec_context.width,
-            height=stream.codec_context.height,
+            width=first.width,
+            height=first.height,
             has_audio=has_audio,
             frame_timestamps=timestamps,
             frame_pts=frame_pts,
+            rotation=_rotation_degrees(first),
         )
+
+
+def sample_times(duration: float, fps: float = 1.0, max_frames: int | None = None) -> np.ndarray:
+    """Sampling times `t_i = i / fps < duration` in seconds, evenly thinned to `max_frames`; see the module docstring."""
+    if not fps > 0 or not math.isfinite(fps):
+        raise ValueError(f"fps must be > 0, got {fps}")
+    if max_frames is not None and (isinstance(max_frames, bool) or int(max_frames) != max_frames or max_frames < 1):
+        raise ValueError(f"max_frames must be an integer >= 1 or None, got {max_frames}")
+    num_samples = max(1, math.ceil(duration * fps - 1e-6))
+    if max_frames is not None and num_samples > max_frames:
+        # Thinned without materialising all samples: a 1.8 KB file may claim days of duration.
+        return np.round(np.linspace(0, num_samples - 1, int(max_frames))) / fps
+    return np.arange(num_samples) / fps
 
 
 def sample_frame_indices(
     frame_timestamps: np.ndarray, duration: float, fps: float = 1.0, max_frames: int | None = None
 ) -> np.ndarray:
     """Indices (into presentation order) of the frames on screen at `t_i = i / fps`; see the module docstring."""
-    if fps <= 0:
-        raise ValueError(f"fps must be > 0, got {fps}")
-    if max_frames is not None and max_frames < 1:
-        raise ValueError(f"max_frames must be >= 1 or None, got {max_frames}")
-    num_samples = max(1, math.ceil(duration * fps - 1e-6))
-    times = np.arange(num_samples) / fps
-    if max_frames is not None and num_samples > max_frames:
-        times = times[np.round(np.linspace(0, num_samples - 1, max_frames)).astype(np.int64)]
+    times = sample_times(duration, fps, max_frames)
     # Last frame with timestamp <= t (1 microsecond of slack for float rounding).
     indices = np.searchsorted(frame_timestamps, times + 1e-6, side="right") - 1
     return np.clip(indices, 0, len(frame_timestamps) - 1)
@@ -149,26 +211,72 @@ def iter_video_frames(
     chunk_size: int = 64,
     backend: str = "auto",
     info: VideoInfo | None = None,
+    max_duration: float | None = None,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Decodes the sampled frames of a video in chunks, so full-resolution frames are never all held at once.
 
+    Every decoder error is caught here. `backend="auto"` decodes with [`DEFAULT_BACKEND`] (PyAV) and, if that
+    decoder fails, continues with the other one from the first sample not yet yielded; a named backend falls back
+    the same way. Only when both fail is a `ValueError` naming the file and both reasons raised. A video that is
+    corrupt in places is decoded as far as possible: PyAV skips the packets it cannot decode, the samples whose
+    frame is lost are left out (the others keep their times), and a warning gives how many were lost; a video of
+    which no sampled frame decodes raises `ValueError`. Rotation metadata is applied (frames come out upright).
+
+    Args:
+        path: the video file. fps, max_frames: the sampling (module docstring). chunk_size: frames per yield.
+        backend (`str`): `"auto"`, `"pyav"` or `"decord"`: the decoder to try first.
+        info ([`VideoInfo`], *optional*): the probe's result, when the caller has probed already (not probed twice).
+        max_duration (`float`, *optional*): refuse (`ValueError`) videos longer than this many seconds.
+
     Yields:
-        `(frames, timestamps)`: `uint8` array `(n, height, width, 3)` and float seconds `(n,)`, `n <= chunk_size`.
+        `(frames, times)`: `uint8` array `(n, height, width, 3)` and the samples' times in seconds `(n,)`,
+        `n <= chunk_size`. `times[i]` is the sampling time `t_i`; the sample stands for `[t_i, t_{i+1})`.
     """
-    if backend not in ("auto", "decord", "pyav"):
-        raise ValueError(f"backend must be 'auto', 'decord' or 'pyav', got {backend!r}")
-    info = info or probe_video(path)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    info = info or probe_video(path, max_duration=max_duration)
+    if max_duration is not None and info.duration > max_duration:
+        raise _video_error(info.path, f"video is {info.duration:.1f} s long, more than the allowed {max_duration:g} s")
+    times = sample_times(info.duration, fps, max_frames)
     indices = sample_frame_indices(info.frame_timestamps, info.duration, fps, max_frames)
-    if backend in ("auto", "decord"):
-        reader = _open_decord(info) if backend == "decord" or _has_decord() else None
-        if reader is not None:
-            for start in range(0, len(indices), chunk_size):
-                chunk = indices[start : start + chunk_size]
-                yield reader.get_batch(chunk.tolist()).asnumpy(), info.frame_timestamps[chunk]
-            return
-        if backend == "decord":
-            raise ValueError(f"{info.path}: decord cannot index this video's frames consistently; use backend='pyav'")
-    yield from _iter_pyav_frames(info, indices, chunk_size)
+    first = DEFAULT_BACKEND if backend == "auto" else backend
+    order = [first, "decord" if first == "pyav" else "pyav"]
+    if not _has_decord():
+        order.remove("decord")
+        if not order:
+            raise ValueError("decord is not installed; use backend='pyav'")
+    done, yielded, errors = 0, 0, []  # next sample to decode, samples yielded, decoder failures
+    for name in order:
+        decode = _iter_pyav_frames if name == "pyav" else _iter_decord_frames
+        offset = done
+        try:
+            for frames, positions in decode(info, indices[offset:], chunk_size):
+                positions = positions + offset  # (n,) into `indices`
+                yield frames, times[positions]
+                yielded += len(positions)
+                done = int(positions[-1]) + 1
+            break
+        except Exception as error:  # noqa: BLE001  (any decoder failure: DECORDError, av errors, RuntimeError...)
+            errors.append(f"{name}: {_one_line(error)}")
+            logger.warning("%s: %s decoding failed (%s); trying the next backend", info.path, name, errors[-1])
+    else:
+        raise _video_error(info.path, f"cannot be decoded ({'; '.join(errors)})")
+    lost = len(indices) - yielded
+    if lost == len(indices):
+        raise _video_error(info.path, f"none of the {lost} sampled frames could be decoded (corrupt video data)")
+    if lost:
+        warnings.warn(
+            f"{info.path}: {lost} of {len(indices)} sampled frames could not be decoded (corrupt video data) and were "
+            "left out",
+            CorruptFramesWarning,
+            stacklevel=2,
+        )
+
+
+class CorruptFramesWarning(UserWarning):
+    """Some sampled frames of a video could not be decoded and were left out (see `iter_video_frames`)."""
 
 
 def _has_decord() -> bool:
@@ -180,43 +288,86 @@ def _has_decord() -> bool:
 
 
 def _open_decord(info: VideoInfo):
-    """A decord reader whose frame indices match the probe's presentation order, or `None`."""
+    """A decord reader on all cores (`num_threads=0`) whose frame indices match the probe's presentation order.
+
+    Raises `ValueError` when decord cannot open the file or counts frames differently (then its indices would not
+    be the probe's).
+    """
     import decord
 
     try:
-        reader = decord.VideoReader(info.path, ctx=decord.cpu(0), num_threads=1)
-    except decord.DECORDError:
-        return None
+        reader = decord.VideoReader(info.path, ctx=decord.cpu(0), num_threads=0)
+    except Exception as error:  # noqa: BLE001  (DECORDError, RuntimeError...)
+        raise _video_error(info.path, f"decord cannot open it ({_one_line(error)})") from None
     if len(reader) != info.num_frames:
-        return None
+        raise _video_error(info.path, f"decord counts {len(reader)} frames, the probe {info.num_frames}")
     return reader
 
 
+def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
+    """Applies a counter-clockwise display rotation to `(n, H, W, 3)` frames."""
+    if rotation % 360 == 0:
+        return frames
+    return np.ascontiguousarray(np.rot90(frames, k=rotation // 90, axes=(1, 2)))
+
+
+def _iter_decord_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
+    """Yields `(frames, positions)`, `positions` indexing `indices`. decord ignores rotation: it is applied here."""
+    reader = _open_decord(info)
+    for start in range(0, len(indices), chunk_size):
+        chunk = indices[start : start + chunk_size]
+        frames = reader.get_batch(chunk.tolist()).asnumpy()
+        if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) != len(chunk):
+            raise _video_error(info.path, f"decord returned frames of shape {frames.shape}")
+        yield _rotate(frames, info.rotation), np.arange(start, start + len(chunk))
+
+
 def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
+    """Yields `(frames, positions)` in order, `positions` indexing `indices`. Packets that do not decode are skipped
+    (the samples whose frame they held are never yielded: the caller counts them as lost)."""
     import av
 
-    wanted = info.frame_pts[indices]  # pts of each sample, non-decreasing (a frame may repeat)
-    frames, stamps, position = [], [], 0
+    wanted = info.frame_pts[indices]  # (S,) pts of each sample, non-decreasing (a frame may repeat)
+    if not len(wanted):
+        return
+    batch, positions, count, position = None, np.empty(chunk_size, np.int64), 0, 0
     with av.open(info.path) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for frame in container.decode(stream):
-            if position == len(wanted):
+        stream.thread_type = "AUTO"  # frame + slice threads on every core
+        if wanted[0] > info.frame_pts[0]:  # resuming after the other backend failed: from the keyframe before
+            container.seek(int(wanted[0]), stream=stream, backward=True)
+        packets = container.demux(stream)
+        while position < len(wanted):
+            packet = next(packets, None)  # None: end of file, flush the decoder
+            try:
+                decoded = packet.decode() if packet is not None else stream.codec_context.decode(None)
+            except av.FFmpegError as error:  # a corrupt packet: skip it, its frames are lost
+                logger.debug("%s: skipped a corrupt packet (%s)", info.path, _one_line(error))
+                decoded = []
+            for frame in decoded:
+                if frame.pts is None:
+                    continue
+                while position < len(wanted) and wanted[position] < frame.pts:  # this sample's frame was lost
+                    position += 1
+                if position == len(wanted) or wanted[position] != frame.pts:
+                    continue
+                image = _rotate(frame.to_ndarray(format="rgb24")[None], info.rotation)[0]  # (H, W, 3)
+                while position < len(wanted) and wanted[position] == frame.pts:
+                    if batch is None or batch.shape[1:] != image.shape:
+                        if count:  # a resolution change mid-stream: flush what has the old size
+                            yield batch[:count], positions[:count].copy()
+                            count = 0
+                        batch = np.empty((chunk_size, *image.shape), dtype=np.uint8)
+                    batch[count], positions[count] = image, position
+                    count += 1
+                    position += 1
+                    if count == chunk_size:
+                        yield batch, positions.copy()
+                        batch, count = None, 0  # the caller owns the yielded array
+            if packet is None:
                 break
-            if frame.pts is None or frame.pts < wanted[position]:
-                continue
-            image = frame.to_ndarray(format="rgb24")
-            while position < len(wanted) and wanted[position] <= frame.pts:
-                frames.append(image)
-                stamps.append(info.frame_timestamps[indices[position]])
-                position += 1
-                if len(frames) == chunk_size:
-                    yield np.stack(frames), np.asarray(stamps)
-                    frames, stamps = [], []
-    if frames:
-        yield np.stack(frames), np.asarray(stamps)
-    if position < len(wanted):
-        raise _video_error(info.path, f"decoding stopped after {position} of {len(wanted)} sampled frames")
+    if count:
+        yield batch[:count], positions[:count].copy()
 
 
 # ---------------------------------------------------------------------------------------------------- processors
@@ -224,6 +375,7 @@ def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
 
 class VsumVideoProcessorKwargs(VideosKwargs, total=False):
     max_frames: int | None
+    max_duration: float | None
     decode_backend: str
     chunk_size: int
     frame_timestamps: list | None
@@ -235,8 +387,8 @@ class VsumVideoProcessor(BaseVideoProcessor):
     which frames), resizes them to 224x224 (bicubic), rescales and normalises them with BLIP's mean/std, and pads
     the videos of a batch to the same number of frames.
 
-    Videos may be file paths (decoded with decord, PyAV as fallback; each file is probed with PyAV first so a
-    corrupt file raises `ValueError` instead of crashing the process) or already-sampled frames: arrays or tensors
+    Videos may be file paths (decoded with PyAV, decord as fallback, see [`iter_video_frames`]; each file is probed
+    with PyAV first so a corrupt file raises `ValueError` instead of crashing the process) or already-sampled frames: arrays or tensors
     of shape `(frames, height, width, 3)` / `(frames, 3, height, width)`, taken as sampled at `fps` unless
     `frame_timestamps` is given.
     """
@@ -252,6 +404,7 @@ class VsumVideoProcessor(BaseVideoProcessor):
     do_sample_frames = False
     fps = 1.0
     max_frames = None
+    max_duration = None
     decode_backend = "auto"
     chunk_size = 64
     valid_kwargs = VsumVideoProcessorKwargs
@@ -269,6 +422,7 @@ class VsumVideoProcessor(BaseVideoProcessor):
         chunk_size: int | None = None,
         frame_timestamps: list | None = None,
         return_tensors=None,
+        max_duration: float | None = None,
         **kwargs,
     ) -> BatchFeature:
         r"""
@@ -277,7 +431,9 @@ class VsumVideoProcessor(BaseVideoProcessor):
                 Video files, or sampled frames `(frames, height, width, 3)` per video.
             fps (`float`, *optional*): sampling rate in frames per second (default `self.fps`, 1.0).
             max_frames (`int`, *optional*): at most this many frames per video, evenly spread (default: all).
-            decode_backend (`str`, *optional*): `"auto"` (decord, else PyAV), `"decord"` or `"pyav"`.
+            decode_backend (`str`, *optional*): `"auto"` (PyAV, decord as fallback), `"pyav"` or `"decord"` (the one
+                tried first; the other is the fallback).
+            max_duration (`float`, *optional*): refuse video files longer than this many seconds (default: none).
             frame_timestamps (`list`, *optional*): seconds of each given frame, for array inputs.
             return_tensors (`str`, *optional*): `"pt"` for torch tensors.
 
@@ -289,6 +445,7 @@ class VsumVideoProcessor(BaseVideoProcessor):
         """
         fps = self.fps if fps is None else fps
         max_frames = self.max_frames if max_frames is None else max_frames
+        max_duration = self.max_duration if max_duration is None else max_duration
         decode_backend = decode_backend or self.decode_backend
         chunk_size = chunk_size or self.chunk_size
         if isinstance(videos, (str, os.PathLike)) or _is_frames(videos):
@@ -304,7 +461,9 @@ class VsumVideoProcessor(BaseVideoProcessor):
             if isinstance(video, (str, os.PathLike)):
                 chunks = [
                     (self.preprocess_frames(frames, **kwargs), stamps)
-                    for frames, stamps in iter_video_frames(video, fps, max_frames, chunk_size, decode_backend)
+                    for frames, stamps in iter_video_frames(
+                        video, fps, max_frames, chunk_size, decode_backend, max_duration=max_duration
+                    )
                 ]
                 pixel_values.append(torch.cat([c[0] for c in chunks]))
                 timestamps.append(np.concatenate([c[1] for c in chunks]))
@@ -499,6 +658,8 @@ class VsumProcessor(ProcessorMixin):
                 stamps = torch.as_tensor(frame_timestamps)[row].cpu().numpy()[mask[row].numpy()].astype(np.float64)
             keyframes = select_keyframes(scores, ratio)
             ends = np.append(stamps[1:], stamps[-1] + interval) if len(stamps) else stamps
+            # A sample covers [t, next sample time); repeated or unordered given times still get a positive span.
+            ends = np.where(ends > stamps, ends, stamps + interval)
             segments = []
             for index in keyframes:
                 if segments and index - 1 == segments[-1][2]:
@@ -554,6 +715,9 @@ __all__ = [
     "probe_video",
     "sample_frame_indices",
     "iter_video_frames",
+    "sample_times",
+    "CorruptFramesWarning",
+    "DEFAULT_BACKEND",
     "select_keyframes",
     "summary_mask",
 ]
