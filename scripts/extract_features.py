@@ -6,13 +6,16 @@ Extract per-frame features of VideoXum videos with the frozen vsum vision encode
 What it does
 ------------
 For every video of the chosen split(s) (``<data_dir>/{train,val,test}_videoxum.json`` name the videos; without
-``--data_dir`` every video of ``--video_dir`` is used), frames are sampled at ``--fps`` (1 fps, VideoXum's rate),
-decoded ``--batch_size`` frames at a time with ``iter_video_frames``, preprocessed with the processor's video
-processor and encoded with ``VsumModel.encode_frames``. Memory stays bounded for long videos: at most one chunk of
-full-resolution frames is held at a time. Each video gives ``<output_dir>/<video_id>.npz`` (the official
+``--data_dir`` every video of ``--video_dir`` is used), frames are sampled at ``--fps`` (1 fps, VideoXum's rate) and
+encoded with ``VsumModel.encode_frames`` through ``vsum.inference.encode_videos``: ``--num_workers`` processes
+(default: half the cores, at most 8) decode and preprocess several videos at once and their frames are batched
+together into the ViT, ``--batch_size`` frames per call, in ``--dtype`` (``auto``: bf16 on GPUs that support it,
+float32 on CPU; features are saved as float32 either way). Memory stays bounded for long videos: only a few chunks of
+frames per worker are in flight at a time. Parallel extraction gives the same features as serial
+(``--num_workers 1``; tested). Each video gives ``<output_dir>/<video_id>.npz`` (the official
 ``feat/blip`` layout) with ``features`` (frames x hidden, float32) and ``frame_timestamps`` (seconds).
 
-* Resumable: a file is written under a temporary name and renamed (``os.replace``) when complete, so an existing
+* Resumable: a file is written atomically (``vsum.io_utils``: random temporary name, renamed when complete), so an existing
   ``<video_id>.npz`` is always a finished one and is skipped without recomputation (``--overwrite`` recomputes).
   ``extraction_config.json`` records the model and fps; resuming with different settings is refused.
 * Sharded with Accelerate: process ``i`` of ``n`` takes ``videos[i::n]``.
@@ -56,7 +59,6 @@ if __name__ == "__main__" and str(REPO_ROOT) not in sys.path:  # run from a chec
     sys.path.insert(0, str(REPO_ROOT))
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 from accelerate import Accelerator  # noqa: E402
 from accelerate.utils import gather_object  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
@@ -69,7 +71,8 @@ from vsum import (  # noqa: E402
 )
 from vsum.data import find_video  # noqa: E402
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
-from vsum.inference import encode_video  # noqa: E402
+from vsum.inference import encode_video, encode_videos  # noqa: E402
+from vsum.io_utils import atomic_path, atomic_write_json  # noqa: E402
 
 
 logger = logging.getLogger("extract_features")
@@ -77,7 +80,6 @@ logger = logging.getLogger("extract_features")
 CONFIG_FILENAME = "extraction_config.json"
 REPORT_FILENAME = "extraction_report.json"
 FEATURE_KEY = "features"
-_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
 @dataclass
@@ -91,7 +93,12 @@ class ModelArguments:
             "help": "Instead of a vsum checkpoint: a BlipForConditionalGeneration name/path (VsumModel.from_blip)."
         },
     )
-    dtype: str = field(default="float32", metadata={"help": "Encoder dtype: float32, float16 or bfloat16."})
+    dtype: str = field(
+        default="auto",
+        metadata={
+            "help": "ViT dtype: auto (bf16 on GPUs that support it, float32 on CPU), float32, bfloat16, float16."
+        },
+    )
     trust_remote_code: bool = field(
         default=False, metadata={"help": "Load the checkpoint with its own remote code (runs that code)."}
     )
@@ -111,7 +118,13 @@ class DataArguments:
     )
     fps: float = field(default=1.0, metadata={"help": "Frames per second to sample."})
     batch_size: int = field(default=64, metadata={"help": "Frames decoded and encoded at a time."})
-    decode_backend: str = field(default="auto", metadata={"help": "auto (decord, else PyAV), decord or pyav."})
+    decode_backend: str = field(
+        default="auto", metadata={"help": "auto (PyAV, decord as fallback), pyav or decord (tried first)."}
+    )
+    num_workers: int | None = field(
+        default=None,
+        metadata={"help": "Processes decoding videos in parallel (default: half the cores, at most 8; 1: no workers)."},
+    )
     skip_corrupt: bool = field(default=False, metadata={"help": "Skip and list corrupt videos instead of failing."})
     overwrite: bool = field(default=False, metadata={"help": "Recompute videos whose .npz already exists."})
     write_parquet: bool = field(
@@ -168,17 +181,17 @@ def shard(videos: Sequence[Any], process_index: int, num_processes: int) -> list
 # ---------------------------------------------------------------------------------------------------- model
 
 
-def load_model_and_processor(args: ModelArguments) -> tuple[VsumModel, VsumProcessor]:
+def load_model_and_processor(args: ModelArguments, device: str | None = None) -> tuple[VsumModel, VsumProcessor]:
     """The encoder through vsum's one loader (a vsum checkpoint, or BLIP weights via `VsumModel.from_blip`)."""
     if (args.model_name_or_path is None) == (args.blip_model is None):
         raise ValueError(
             "Pass exactly one of --model_name_or_path (a vsum checkpoint) or --blip_model (BLIP weights); got "
             f"model_name_or_path={args.model_name_or_path!r}, blip_model={args.blip_model!r}"
         )
-    if args.dtype not in _DTYPES:
-        raise ValueError(f"dtype must be one of {list(_DTYPES)}, got {args.dtype!r}")
     return loading.load_model_and_processor(
-        args.model_name_or_path or args.blip_model, dtype=_DTYPES[args.dtype], trust_remote_code=args.trust_remote_code
+        args.model_name_or_path or args.blip_model,
+        dtype=loading.resolve_dtype(args.dtype, device or "cpu"),
+        trust_remote_code=args.trust_remote_code,
     )
 
 
@@ -202,15 +215,9 @@ def extract_video(
 
 
 def save_npz_atomic(path: str, **arrays: np.ndarray) -> None:
-    """Writes `arrays` to `path` via a temporary file in the same folder and `os.replace` (never a partial file)."""
-    tmp = f"{os.path.join(os.path.dirname(path), '.' + os.path.basename(path))}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    """Writes `arrays` to `path` atomically (`vsum.io_utils.atomic_path`: never a partial file)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def _model_id(name_or_path: str) -> str:
@@ -232,9 +239,7 @@ def _check_config(output_dir: str, config: dict[str, Any], overwrite: bool) -> N
                 f"{output_dir} holds features extracted with other settings (old, new): {changed}. Use another "
                 "--output_dir, or --overwrite to recompute every video."
             )
-    with open(f"{path}.tmp", "w", encoding="utf-8") as f:
-        json.dump(config, f, indent=2)
-    os.replace(f"{path}.tmp", path)
+    atomic_write_json(path, config)
 
 
 # ---------------------------------------------------------------------------------------------------- main
@@ -248,6 +253,8 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
         raise ValueError(f"batch_size must be >= 1, got {data_args.batch_size}")
     if data_args.fps <= 0:
         raise ValueError(f"fps must be > 0, got {data_args.fps}")
+    if data_args.num_workers is not None and data_args.num_workers < 0:
+        raise ValueError(f"num_workers must be >= 0, got {data_args.num_workers}")
     video_dir = data_args.video_dir or (os.path.join(data_args.data_dir, "videos") if data_args.data_dir else None)
     if video_dir is None:
         raise ValueError("Pass --video_dir (or --data_dir with a videos/ subfolder)")
@@ -256,7 +263,7 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
 
     accelerator = Accelerator()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    model, processor = load_model_and_processor(model_args)
+    model, processor = load_model_and_processor(model_args, str(accelerator.device))
     model.to(accelerator.device)
     output_dir = data_args.output_dir
     videos = list_videos(data_args.data_dir, video_dir, data_args.splits)
@@ -266,7 +273,7 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
             output_dir,
             {
                 "model": _model_id(model_args.model_name_or_path or model_args.blip_model),
-                "dtype": model_args.dtype,
+                "dtype": str(loading.resolve_dtype(model_args.dtype, str(accelerator.device))).removeprefix("torch."),
                 "fps": data_args.fps,
                 "feature_key": FEATURE_KEY,
                 "hidden_size": model.config.vision_config.hidden_size,
@@ -279,22 +286,33 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
     computed, existing, corrupt, num_frames = [], [], [], 0
     start = time.perf_counter()
     progress = tqdm(total=len(mine), desc="extracting", unit="video", disable=not accelerator.is_local_main_process)
+    todo = []
     for video_id, path in mine:
-        target = os.path.join(output_dir, f"{video_id}.npz")
-        if os.path.exists(target) and not data_args.overwrite:
+        if os.path.exists(os.path.join(output_dir, f"{video_id}.npz")) and not data_args.overwrite:
             existing.append(video_id)
+            progress.update(1)
         else:
-            try:
-                features, timestamps = extract_video(
-                    model, processor, path, data_args.fps, data_args.batch_size, data_args.decode_backend
-                )
-            except ValueError as error:
-                logger.warning("Corrupt video %s: %s", video_id, error)
-                corrupt.append({"video_id": video_id, "path": path, "error": str(error)})
-            else:
-                save_npz_atomic(target, **{FEATURE_KEY: features, "frame_timestamps": timestamps})
-                computed.append(video_id)
-                num_frames += len(features)
+            todo.append((video_id, path))
+    results = encode_videos(
+        [path for _, path in todo],
+        model,
+        processor,
+        fps=data_args.fps,
+        chunk_size=data_args.batch_size,
+        decode_backend=data_args.decode_backend,
+        num_workers=data_args.num_workers,
+    )
+    for (video_id, path), result in zip(todo, results):
+        if not result.ok:
+            logger.warning("Corrupt video %s: %s", video_id, result.error)
+            corrupt.append({"video_id": video_id, "path": path, "error": result.error})
+        else:
+            features, timestamps = result.frame_embeds.float().numpy(), result.timestamps.numpy()
+            save_npz_atomic(
+                os.path.join(output_dir, f"{video_id}.npz"), **{FEATURE_KEY: features, "frame_timestamps": timestamps}
+            )
+            computed.append(video_id)
+            num_frames += len(features)
         progress.update(1)
         elapsed = max(time.perf_counter() - start, 1e-9)
         progress.set_postfix(videos_s=f"{len(computed) / elapsed:.2f}", frames_s=f"{num_frames / elapsed:.1f}")
@@ -322,8 +340,7 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
     summary["videos_per_second"] = len(summary["computed"]) / seconds
     summary["frames_per_second"] = summary["num_frames"] / seconds
     if accelerator.is_main_process:
-        with open(os.path.join(output_dir, REPORT_FILENAME), "w", encoding="utf-8") as f:
-            json.dump(summary, f, indent=2)
+        atomic_write_json(os.path.join(output_dir, REPORT_FILENAME), summary)
         logger.info(
             "%d videos: %d extracted (%d frames, %.2f videos/s, %.1f frames/s), %d already done, %d corrupt",
             len(videos),
@@ -358,8 +375,8 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
         summary["parquet_files"] = {}
         for split, ds in dataset.items():
             path = os.path.join(parquet_dir, f"{split}.parquet")
-            ds.to_parquet(f"{path}.tmp")
-            os.replace(f"{path}.tmp", path)
+            with atomic_path(path) as tmp:
+                ds.to_parquet(tmp)
             summary["parquet_files"][split] = path
     accelerator.wait_for_everyone()
     return summary

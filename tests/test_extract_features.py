@@ -169,3 +169,25 @@ def test_shard_and_argument_errors(assets, tmp_path):
         extract_features.main(["--data_dir", str(assets["data_dir"]), "--output_dir", str(tmp_path / "x")])
     with pytest.raises(ValueError, match=r"splits must be among .*got \['dev'\]"):
         extract_features.main(_args(assets, tmp_path / "x", "--splits", "dev"))
+
+
+def test_parallel_extraction_gives_the_same_features_as_serial(assets, tmp_path):
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    extract_features.main(_args(assets, serial, "--num_workers", "1", "--splits", "train"))
+    summary = extract_features.main(_args(assets, parallel, "--num_workers", "2", "--splits", "train"))
+    assert summary["computed"] and not summary["corrupt"]
+    with open(parallel / extract_features.CONFIG_FILENAME) as f:
+        assert json.load(f)["dtype"] == "float32"  # --dtype auto on CPU
+    for video_id in summary["computed"]:
+        a, b = np.load(serial / f"{video_id}.npz"), np.load(parallel / f"{video_id}.npz")
+        assert a["features"].dtype == b["features"].dtype == np.float32
+        np.testing.assert_allclose(a["features"], b["features"], atol=1e-5, rtol=1e-5)
+        np.testing.assert_array_equal(a["frame_timestamps"], b["frame_timestamps"])
+
+
+def test_bfloat16_extraction_writes_float32_features(assets, tmp_path):
+    summary = extract_features.main(_args(assets, tmp_path / "bf16", "--dtype", "bfloat16", "--splits", "test"))
+    with open(tmp_path / "bf16" / extract_features.CONFIG_FILENAME) as f:
+        assert json.load(f)["dtype"] == "bfloat16"
+    features = np.load(tmp_path / "bf16" / f"{summary['computed'][0]}.npz")["features"]
+    assert features.dtype == np.float32 and np.isfinite(features).all()

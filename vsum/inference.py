@@ -313,8 +313,9 @@ def default_num_workers() -> int:
     return max(1, min(8, (os.cpu_count() or 1) // 2))
 
 
-def _decode_worker(tasks, results, video_processor, options: dict) -> None:
-    """Worker process: decodes + preprocesses videos from `tasks`, sends chunks to `results` (shared memory)."""
+def _decode_worker(tasks, results, release, video_processor, options: dict) -> None:
+    """Worker process: decodes + preprocesses videos from `tasks`, sends chunks to `results` (shared memory). It
+    stays alive until `release` is set: the receiver fetches a shared tensor's memory from its sender process."""
     import warnings
 
     torch.set_num_threads(1)  # the decoders use their own threads; preprocessing stays on one core per worker
@@ -340,6 +341,7 @@ def _decode_worker(tasks, results, video_processor, options: dict) -> None:
         except Exception as error:  # noqa: BLE001  (reported per video; the other videos go on)
             message = str(error) if isinstance(error, ValueError) else f"{path}: {type(error).__name__}: {error}"
             results.put(("error", index, message))
+    release.wait()
 
 
 def encode_videos(
@@ -432,8 +434,9 @@ def _encode_parallel(paths, model, video_processor, options, dtype, num_workers)
         tasks.put(None)
     # Bounded: at most 2 chunks per worker wait for the encoder (memory stays flat whatever the videos' lengths).
     results = context.Queue(maxsize=2 * num_workers)
+    release = context.Event()
     workers = [
-        context.Process(target=_decode_worker, args=(tasks, results, video_processor, options), daemon=True)
+        context.Process(target=_decode_worker, args=(tasks, results, release, video_processor, options), daemon=True)
         for _ in range(num_workers)
     ]
     for worker in workers:
@@ -500,10 +503,15 @@ def _encode_parallel(paths, model, video_processor, options, dtype, num_workers)
                         index, paths[index], features, torch.from_numpy(stamps), infos.pop(index, None)
                     )
     finally:
+        # Every received tensor is already mapped here, so the workers may go now (a clean interpreter exit of a
+        # torch process takes seconds; there is nothing left for them to do).
+        release.set()
         for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout=10)
             if worker.is_alive():
-                worker.terminate()
-            worker.join(timeout=5)
+                worker.kill()
 
 
 __all__ = [

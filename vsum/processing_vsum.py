@@ -322,6 +322,16 @@ def _iter_decord_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
         yield _rotate(frames, info.rotation), np.arange(start, start + len(chunk))
 
 
+def _open_pyav(path: str):
+    """`(container, video stream)` with the decoder on every core (frame + slice threads, `thread_type="AUTO"`)."""
+    import av
+
+    container = av.open(path)
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return container, stream
+
+
 def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
     """Yields `(frames, positions)` in order, `positions` indexing `indices`. Packets that do not decode are skipped
     (the samples whose frame they held are never yielded: the caller counts them as lost)."""
@@ -331,9 +341,8 @@ def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
     if not len(wanted):
         return
     batch, positions, count, position = None, np.empty(chunk_size, np.int64), 0, 0
-    with av.open(info.path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # frame + slice threads on every core
+    container, stream = _open_pyav(info.path)
+    with container:
         if wanted[0] > info.frame_pts[0]:  # resuming after the other backend failed: from the keyframe before
             container.seek(int(wanted[0]), stream=stream, backward=True)
         packets = container.demux(stream)
