@@ -97,7 +97,9 @@ def test_dtype_is_plumbed(tiny_model, tiny_processor, clips):
     torch.testing.assert_close(auto, fp32)
     with pytest.raises(ValueError, match="dtype must be one of"):
         encode_video(path, tiny_model, tiny_processor, dtype="int8")
-    summary = summarize_video(path, tiny_model, tiny_processor, dtype="bfloat16", generate_kwargs={"max_length": 8})
+    summary = summarize_video(
+        path, tiny_model, tiny_processor, dtype="bfloat16", generate_kwargs={"max_length": 8, "min_length": 2}
+    )
     assert summary["frames"] and all(end > start for start, end in summary["segments"])
     half = tiny_model.to(torch.bfloat16)
     try:
@@ -111,7 +113,9 @@ def test_dtype_is_plumbed(tiny_model, tiny_processor, clips):
 
 def test_summarize_video_caps(tiny_model, tiny_processor, tmp_path):
     path = write_video(tmp_path / "claims.mp4", timestamps=[0.0, 7199.0], fps=1)
-    summary = summarize_video(path, tiny_model, tiny_processor, max_frames=12, generate_kwargs={"max_length": 8})
+    summary = summarize_video(
+        path, tiny_model, tiny_processor, max_frames=12, generate_kwargs={"max_length": 8, "min_length": 2}
+    )
     assert summary["timings"]["frames"] == 12
     assert all(end > start for start, end in summary["segments"])
     with pytest.raises(ValueError, match="claims.mp4: video is .* s long"):

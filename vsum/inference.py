@@ -321,6 +321,7 @@ def _decode_worker(tasks, results, release, video_processor, options: dict) -> N
     torch.set_num_threads(1)  # the decoders use their own threads; preprocessing stays on one core per worker
     while (task := tasks.get()) is not None:
         index, path = task
+        results.put(("start", index, os.getpid()))
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -435,12 +436,16 @@ def _encode_parallel(paths, model, video_processor, options, dtype, num_workers)
     # Bounded: at most 2 chunks per worker wait for the encoder (memory stays flat whatever the videos' lengths).
     results = context.Queue(maxsize=2 * num_workers)
     release = context.Event()
-    workers = [
-        context.Process(target=_decode_worker, args=(tasks, results, release, video_processor, options), daemon=True)
-        for _ in range(num_workers)
-    ]
-    for worker in workers:
+
+    def start_worker():
+        worker = context.Process(
+            target=_decode_worker, args=(tasks, results, release, video_processor, options), daemon=True
+        )
         worker.start()
+        return worker
+
+    workers = [start_worker() for _ in range(num_workers)]
+    running: dict[int, int] = {}  # worker pid -> index of the video it decodes
     device = next(model.parameters()).device
     chunk_size = options["chunk_size"]
     hidden = model.config.vision_config.hidden_size
@@ -473,10 +478,25 @@ def _encode_parallel(paths, model, video_processor, options, dtype, num_workers)
                 kind, index, payload = results.get(timeout=0.05 if pending else 5.0)
             except queue.Empty:
                 flush()  # nothing more is coming right now: do not hold frames back
-                if not any(worker.is_alive() for worker in workers) and results.empty():
-                    raise RuntimeError("the decoding worker processes stopped unexpectedly") from None
+                # A worker that died (decord can abort a process on corrupt input) fails only its own video; a
+                # replacement takes over the remaining tasks (workers exit normally only after `release`).
+                for slot, worker in enumerate(workers):
+                    if worker.is_alive():
+                        continue
+                    index = running.pop(worker.pid, None)
+                    if index is not None and index not in finished:
+                        parts.pop(index, None)
+                        finished[index] = EncodedVideo(
+                            index,
+                            paths[index],
+                            error=f"{paths[index]}: the decoding process crashed (exit code {worker.exitcode})",
+                        )
+                        open_videos -= 1
+                    workers[slot] = start_worker()
                 continue
-            if kind == "info":
+            if kind == "start":
+                running[payload] = index
+            elif kind == "info":
                 infos[index] = payload
             elif kind == "chunk":
                 pending.append((index, *payload))
@@ -484,6 +504,7 @@ def _encode_parallel(paths, model, video_processor, options, dtype, num_workers)
                     flush()
             else:
                 flush()  # this video's last chunk may be pending
+                running = {pid: i for pid, i in running.items() if i != index}
                 open_videos -= 1
                 if kind == "error":
                     parts.pop(index, None)
