@@ -14,13 +14,15 @@ tiny model (`vsum.tiny`, hidden 32, 32 px), and for one ViT-B-sized model (`Vsum
   included), preprocess only (`video_processor.preprocess_frames`), and **ViT fps**: `model.encode_frames` alone on the
   same already-preprocessed frames in the same chunks (the bound e2e can reach);
 - **e2e / ViT**: the ratio of the two (target >= 80 %);
-- **overlap fps**: a prototype (inside this script, not the library) where a background thread decodes and
-  preprocesses the next chunk while the main thread runs the ViT on the current one, and its ratio to the bound;
-- **peak RSS** of the whole `vsum.inference.summarize_video` call (probe, decode, preprocess, ViT, temporal
-  transformer, local attention, saliency head, `generate` with `num_beams=3`, `max_length=20`), the size of the
-  per-frame features (`frames x hidden` float32, which necessarily grows with the video) and the peak-RSS ratio
-  to the 2-minute video, raw and with the features subtracted (requirement: the 2-hour video within 1.5x of the
-  2-minute one apart from the features).
+- **no-prefetch fps**: `encode_video(..., prefetch=0)` (no background decode thread), to show what the overlap gains;
+- **growth above model**: peak RSS of the whole `vsum.inference.summarize_video` call (probe, decode, preprocess, ViT,
+  temporal modules, saliency head, `generate` with `num_beams=3`, `max_length=20`) minus the RSS of the loaded,
+  warmed-up model, its ratio to the 2-minute video's (target: <= 1.5x), and the whole-process peak ratio beside it.
+
+Throughput section (first, `--no-throughput` skips it; `--device cuda` on a GPU): on a 640x360 30 fps clip with the
+ViT-B model, decode-only fps per backend on one thread and threaded, ViT-only fps fp32 / bf16 (autocast), end to end
+fp32 / bf16, end to end over `--parallel` copies with `encode_videos` worker processes, and their ratios. Timings are
+medians of `--repeats` same-run repeats.
 
 How memory is measured
 ----------------------
@@ -29,16 +31,14 @@ lengths never mix. In the child the model is built (and the ViT warmed up on 2 f
 and right after it the child reads `resource.getrusage(RUSAGE_SELF).ru_maxrss` (the process' peak resident set
 size since it started, in KiB on Linux). That number therefore includes the Python/torch/transformers baseline and
 the model weights; the table also shows the RSS before `summarize_video` ("RSS before") so the growth caused by the
-video is visible. All timing runs (e2e, stage by stage, overlap) happen after the peak was read.
+video is visible. All timing runs (e2e, stage by stage, no-prefetch) happen after the peak was read.
 
 An extra row ("ViT-B heads, 2 h of features") feeds random `(7200, 768)` features, i.e. a 2-hour video's worth of
 ViT-B features, to the ViT-B model's heads + `generate`, to check the memory of the temporal modules at ViT-B width
 without spending an hour of CPU on the ViT; it reads the peak after the heads and again after `generate`.
 
 Timings on a machine shared with other jobs are noisy (the tiny model's ViT takes ~0.2 ms/frame, so a single
-preempted chunk moves its fps a lot); each timing is the fastest of `--repeats` runs. The ViT-B clip has 30 sampled
-frames, i.e. one 64-frame chunk, so the overlap prototype cannot overlap anything there (decoding is < 1 % of the time
-at ViT-B anyway).
+preempted chunk moves its fps a lot); each timing is the median of `--repeats` runs in the same process.
 
 How to run
 ----------
@@ -315,7 +315,7 @@ def run_child(spec: str, args) -> dict:
     result["summarize_timings"] = summary["timings"]
     del summary
 
-    # 2-4) Timings, repeated `--repeats` times in turn (e2e, stage by stage, overlap); the fastest of each is kept,
+    # 2-4) Timings, repeated `--repeats` times in turn (e2e, stage by stage, no-prefetch); the median of each is kept,
     # which is the least disturbed by other jobs on a shared machine.
     video_processor = processor.video_processor
     timings = {key: [] for key in ("e2e_s", "decode_s", "preprocess_s", "vit_s", "overlap_s")}
@@ -448,7 +448,7 @@ def main(argv=None) -> None:
     parser.add_argument("--vitb_fps", type=int, default=8)
     parser.add_argument("--no-vitb", dest="no_vitb", action="store_true", help="skip the ViT-B clip")
     parser.add_argument("--no-vitb-heads", dest="no_vitb_heads", action="store_true", help="skip the ViT-B heads row")
-    parser.add_argument("--no-overlap", dest="no_overlap", action="store_true", help="skip the overlap prototype")
+    parser.add_argument("--no-overlap", dest="no_overlap", action="store_true", help="skip the no-prefetch timing")
     parser.add_argument("--repeats", type=int, default=3, help="timing repeats per row (the median is kept)")
     parser.add_argument("--device", default="cpu", help="device of the throughput section: cpu or cuda")
     parser.add_argument("--parallel", type=int, default=4, help="videos encoded at once in the throughput section")
