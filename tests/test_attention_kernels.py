@@ -129,3 +129,48 @@ def test_model_outputs_and_gradients_equal_with_either_kernel(monkeypatch, atten
     assert any(name.startswith("local_attention.") for name in banded_grads)
     for name in banded_grads:
         torch.testing.assert_close(banded_grads[name], blockwise_grads[name], atol=1e-5, rtol=1e-4, msg=name)
+
+
+def test_text_decoder_sdpa_attention_equals_blip_eager_attention():
+    """The SDPA attention cores give BLIP's eager results: loss, logits, gradients (padded text and frames) and
+    generated text (greedy and beam search, with the cache)."""
+    from transformers.models.blip.modeling_blip_text import BlipTextSelfAttention
+
+    from vsum.modeling_vsum import VsumTextSdpaSelfAttention
+
+    torch.manual_seed(0)
+    config = tiny_config(text_config=dict(num_hidden_layers=2), prompt_token_ids=[5, 7])
+    model = VsumModel(config).train()
+    eager = VsumModel(config).train()
+    for index, layer in enumerate(eager.text_decoder.bert.encoder.layer):
+        layer.attention.self = BlipTextSelfAttention(config.text_config, is_cross_attention=False, layer_idx=index)
+        layer.crossattention.self = BlipTextSelfAttention(config.text_config, is_cross_attention=True, layer_idx=index)
+    eager.load_state_dict(model.state_dict())
+    assert isinstance(model.text_decoder.bert.encoder.layer[1].attention.self, VsumTextSdpaSelfAttention)
+    assert isinstance(model.text_decoder.bert.encoder.layer[1].crossattention.self, VsumTextSdpaSelfAttention)
+    # No dropout, so that training-mode outputs are deterministic.
+    for module in (*model.modules(), *eager.modules()):
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    inputs = dict(
+        frame_embeds=torch.randn(2, 9, 32),
+        frame_mask=torch.tensor([[1] * 9, [1] * 5 + [0] * 4]),
+        input_ids=torch.tensor([[5, 7, 8, 9, 3], [5, 7, 10, 3, 0]]),
+        attention_mask=torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]]),
+        labels=torch.tensor([[-100, 7, 8, 9, 3], [-100, 7, 10, 3, -100]]),
+    )
+    outputs = []
+    for candidate in (model, eager):
+        output = candidate(**inputs)
+        output.loss.backward()
+        outputs.append((output, {n: p.grad for n, p in candidate.named_parameters() if p.grad is not None}))
+    (ours, our_grads), (theirs, their_grads) = outputs
+    torch.testing.assert_close(ours.logits, theirs.logits, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(ours.loss, theirs.loss, atol=1e-5, rtol=1e-5)
+    assert our_grads.keys() == their_grads.keys()
+    for name in our_grads:
+        torch.testing.assert_close(our_grads[name], their_grads[name], atol=1e-5, rtol=1e-4, msg=name)
+    model.eval(), eager.eval()
+    frames = dict(frame_embeds=inputs["frame_embeds"], frame_mask=inputs["frame_mask"])
+    for kwargs in (dict(max_new_tokens=6), dict(num_beams=3, max_new_tokens=6)):
+        torch.testing.assert_close(model.generate(**frames, **kwargs), eager.generate(**frames, **kwargs))

@@ -14,12 +14,14 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import GenerationConfig, GenerationMixin, PreTrainedModel
 from transformers import initialization as init
+from transformers.cache_utils import EncoderDecoderCache
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.models.blip.modeling_blip import BlipVisionEmbeddings, BlipVisionModel
 from transformers.models.blip.modeling_blip_text import (
     BlipTextAttention,
     BlipTextEmbeddings,
     BlipTextLMHeadModel,
+    BlipTextSelfAttention,
 )
 from transformers.utils import ModelOutput, logging
 
@@ -316,6 +318,51 @@ class VsumLocalAttention(nn.Module):
         return hidden_states + F.dropout(self.out_proj(attended), self.dropout, self.training)
 
 
+class VsumTextSdpaSelfAttention(BlipTextSelfAttention):
+    """BLIP's text attention core (self- and cross-attention) through `scaled_dot_product_attention`.
+
+    Same parameters and names as `BlipTextSelfAttention`, so BLIP and vsum checkpoints load unchanged; the mask is the
+    one BLIP builds (additive float `(batch, 1, queries, keys)`, causal + padding for self-attention, frame padding for
+    cross-attention). The fused kernel never materialises the probabilities, so they are not returned (`None`).
+    """
+
+    def forward(
+        self,
+        hidden_states,
+        attention_mask=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        cache=None,
+        **kwargs,
+    ):
+        batch, length, _ = hidden_states.shape
+        query = self.query(hidden_states).view(batch, length, -1, self.attention_head_size).transpose(1, 2)
+        is_cross_attention = encoder_hidden_states is not None
+        attention_mask = encoder_attention_mask if is_cross_attention else attention_mask
+        # Cache handling as in BLIP: cross-attention keys/values are computed once and reused while generating.
+        layer_cache, reuse = cache, False
+        if isinstance(cache, EncoderDecoderCache):
+            reuse = is_cross_attention and cache.is_updated.get(self.layer_idx)
+            layer_cache = cache.cross_attention_cache if is_cross_attention else cache.self_attention_cache
+        if reuse:
+            key, value = layer_cache.layers[self.layer_idx].keys, layer_cache.layers[self.layer_idx].values
+        else:
+            states = encoder_hidden_states if is_cross_attention else hidden_states
+            kv_shape = (*states.shape[:-1], -1, self.attention_head_size)
+            key = self.key(states).view(kv_shape).transpose(1, 2)  # (B, H, K, d)
+            value = self.value(states).view(kv_shape).transpose(1, 2)
+            if cache is not None:
+                key, value = layer_cache.update(key, value, self.layer_idx, kwargs=kwargs)
+                if is_cross_attention and isinstance(cache, EncoderDecoderCache):
+                    cache.is_updated[self.layer_idx] = True
+        if attention_mask is not None and attention_mask.dtype != torch.bool:
+            attention_mask = attention_mask.to(query.dtype)
+        context = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=attention_mask, dropout_p=self.dropout.p if self.training else 0.0
+        )  # (B, H, L, d)
+        return context.transpose(1, 2).reshape(batch, length, self.all_head_size), None
+
+
 class VsumTextCrossAttention(BlipTextAttention):
     """BLIP text cross-attention that honours the encoder attention mask.
 
@@ -399,6 +446,13 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         self.text_decoder = BlipTextLMHeadModel(config.text_config)
         for index, layer in enumerate(self.text_decoder.bert.encoder.layer):
             layer.crossattention = VsumTextCrossAttention(config.text_config, is_cross_attention=True, layer_idx=index)
+            # Both attention cores through SDPA (fused kernels); parameter names unchanged.
+            layer.attention.self = VsumTextSdpaSelfAttention(
+                config.text_config, is_cross_attention=False, layer_idx=index
+            )
+            layer.crossattention.self = VsumTextSdpaSelfAttention(
+                config.text_config, is_cross_attention=True, layer_idx=index
+            )
         if config.freeze_vision:
             self.vision_model.requires_grad_(False)
         self.post_init()
