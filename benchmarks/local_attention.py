@@ -35,7 +35,8 @@ How to run
     python benchmarks/local_attention.py [--lengths 512 2048 8192] [--rounds 3] [--window 2] [--threads N]
         [--force-quadratic] [--kernel-sweep]
 
-The default run takes about 2-3 minutes on 2 CPU cores (mostly the original at T = 8192) and needs ~7 GB of free RAM.
+Most of a default run is the original at T = 8192 (3 calls, ~22 s each on an idle 2-core machine in an earlier run);
+the run measured for the README took 428 s on a heavily shared 2-core machine (load ~10). Needs ~7 GB of free RAM.
 Linux only.
 """
 
