@@ -36,7 +36,6 @@ import sys
 import time
 from dataclasses import asdict
 
-import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
@@ -52,6 +51,7 @@ from vsum.training import (
     apply_lora,
     atomic_save_pretrained,
     build_model_and_processor,
+    build_optimizer,
     count_parameters,
     ensure_synthxum,
     evaluate,
@@ -62,6 +62,7 @@ from vsum.training import (
     model_inputs,
     num_update_steps,
     parse_args,
+    resolve_mixed_precision,
     save_checkpoint,
 )
 
@@ -121,6 +122,7 @@ def training_function(model_args, data_args, train_args) -> dict:
     """Trains, evaluates and exports; returns the final evaluation metrics (empty without evaluation)."""
     trackers = resolve_trackers(train_args.report_to)
     accelerator = Accelerator(
+        mixed_precision=resolve_mixed_precision(train_args.mixed_precision),
         gradient_accumulation_steps=train_args.gradient_accumulation_steps,
         log_with=trackers,
         project_config=ProjectConfiguration(
@@ -143,19 +145,7 @@ def training_function(model_args, data_args, train_args) -> dict:
 
     train_dataloader, eval_dataloader, eval_set = get_dataloaders(accelerator, processor, data_args, train_args)
 
-    no_decay = ("bias", "layer_norm", "LayerNorm", "position_embeddings", "log_bandwidth")
-    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(
-        [
-            {
-                "params": [p for n, p in params if not any(k in n for k in no_decay)],
-                "weight_decay": train_args.weight_decay,
-            },
-            {"params": [p for n, p in params if any(k in n for k in no_decay)], "weight_decay": 0.0},
-        ],
-        lr=train_args.learning_rate,
-        betas=(train_args.adam_beta1, train_args.adam_beta2),
-    )
+    optimizer = build_optimizer(model, train_args)
 
     model, optimizer, train_dataloader = accelerator.prepare(model, optimizer, train_dataloader)
     if eval_dataloader is not None:

@@ -14,12 +14,14 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import GenerationConfig, GenerationMixin, PreTrainedModel
 from transformers import initialization as init
+from transformers.cache_utils import EncoderDecoderCache
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.models.blip.modeling_blip import BlipVisionEmbeddings, BlipVisionModel
 from transformers.models.blip.modeling_blip_text import (
     BlipTextAttention,
     BlipTextEmbeddings,
     BlipTextLMHeadModel,
+    BlipTextSelfAttention,
 )
 from transformers.utils import ModelOutput, logging
 
@@ -31,6 +33,12 @@ logger = logging.get_logger(__name__)
 # Queries per block of the windowed attention. Each block attends to (block + 2k) keys, so memory is
 # O(T * (block + 2k)) instead of O(T^2); 64 keeps the batched matmuls large enough to be efficient on CPU.
 LOCAL_ATTENTION_BLOCK_SIZE = 64
+#: Longest video (frames) for which local attention is one `scaled_dot_product_attention` call with a `T x T` boolean
+#: band mask, per device type; longer videos take the blockwise path (memory linear in T). CPU: measured here (forward +
+#: backward, batch 4, ViT-B width, 2 cores): the two are equal up to 128 frames and blockwise is faster from 256 on
+#: (`benchmarks/local_attention.py --kernel-sweep`). CUDA: from the H100 training-step measurement in issue 12 (the
+#: dense band formulation was 3-8 % faster up to 512 frames, blockwise 1.7x faster at 4,096); not re-measured here.
+LOCAL_ATTENTION_DENSE_MAX_FRAMES = {"cpu": 128, "cuda": 512}
 
 
 #: Decoding recipe of the official VideoXum evaluation; a fresh model's `generation_config` (saved with checkpoints).
@@ -86,11 +94,13 @@ def local_window_attention(
     rbf_bandwidth: torch.Tensor | None = None,
     dropout_p: float = 0.0,
     block_size: int = LOCAL_ATTENTION_BLOCK_SIZE,
+    dense_max_frames: int | None = -1,
 ) -> torch.Tensor:
-    """Softmax attention restricted to `|i - j| <= window`, computed blockwise in memory linear in `T`.
+    """Softmax attention restricted to `|i - j| <= window` (padded keys excluded), with the kernel chosen by length.
 
-    Queries are split into blocks of `block_size`; block `b` only scores its `block_size + 2 * window` neighbouring
-    keys (an `unfold` view), so no `T x T` matrix is ever built. Equivalent to [`dense_local_attention`].
+    Up to `dense_max_frames` frames (default: `LOCAL_ATTENTION_DENSE_MAX_FRAMES` for the device type): one `scaled_dot_product_attention` call with a `T x T` band mask (fast for short
+    videos, memory O(T^2)). Above: blockwise, memory linear in `T` (see [`_blockwise_local_attention`]). Both give the
+    same outputs and gradients; rows of padded queries (`key_mask` False) are zero in both.
 
     Args:
         query, key, value (`torch.Tensor` of shape `(batch, heads, T, head_dim)`).
@@ -98,10 +108,47 @@ def local_window_attention(
         key_mask (`torch.BoolTensor` of shape `(batch, T)`, *optional*): `True` for real frames.
         rbf_bandwidth (`torch.Tensor` scalar, *optional*): when given, adds `-(i - j)^2 / (2 sigma^2)` to the scores.
         dropout_p (`float`): dropout on the attention probabilities.
+        block_size (`int`): queries per block of the blockwise path.
+        dense_max_frames (`int`, *optional*): longest `T` computed with the band mask; `-1` (default) the device
+            type's entry of `LOCAL_ATTENTION_DENSE_MAX_FRAMES`, `None` always the band mask, `0` always blockwise.
 
     Returns:
         `torch.Tensor` of shape `(batch, heads, T, head_dim)`.
     """
+    batch, _, length, _ = query.shape
+    if key_mask is None:
+        key_mask = torch.ones(batch, length, dtype=torch.bool, device=query.device)
+    key_mask = key_mask.bool()
+    if dense_max_frames == -1:
+        dense_max_frames = LOCAL_ATTENTION_DENSE_MAX_FRAMES.get(
+            query.device.type, LOCAL_ATTENTION_DENSE_MAX_FRAMES["cpu"]
+        )
+    if dense_max_frames is None or length <= dense_max_frames:
+        output = _banded_sdpa_local_attention(query, key, value, window, key_mask, rbf_bandwidth, dropout_p)
+    else:
+        output = _blockwise_local_attention(query, key, value, window, key_mask, rbf_bandwidth, dropout_p, block_size)
+    # A padded query's row is defined as zero in both paths (the model zeroes padded frames anyway).
+    return output.masked_fill(~key_mask[:, None, :, None], 0.0)
+
+
+def _banded_sdpa_local_attention(query, key, value, window, key_mask, rbf_bandwidth, dropout_p):
+    """`T x T` band mask + `scaled_dot_product_attention` (one fused call; memory O(T^2))."""
+    length = query.shape[2]
+    positions = torch.arange(length, device=query.device)
+    offsets = positions[None, :] - positions[:, None]  # (T, T): key - query
+    band = offsets.abs() <= window
+    # Padded queries see their whole band (their rows are zeroed afterwards): no row is ever fully masked.
+    allowed = band[None] & (key_mask[:, None, :] | ~key_mask[:, :, None])  # (B, T, T)
+    attn_mask = allowed[:, None]  # (B, 1, T, T)
+    if rbf_bandwidth is not None:
+        bias = -offsets.to(query.dtype).pow(2) / (2 * rbf_bandwidth.to(query.dtype).pow(2))  # (T, T)
+        attn_mask = bias.masked_fill(~attn_mask, float("-inf"))  # (B, 1, T, T) float bias, learnable bandwidth
+    return F.scaled_dot_product_attention(query, key, value, attn_mask=attn_mask, dropout_p=dropout_p)
+
+
+def _blockwise_local_attention(query, key, value, window, key_mask, rbf_bandwidth, dropout_p, block_size):
+    """Queries are split into blocks of `block_size`; block `b` only scores its `block_size + 2 * window` neighbouring
+    keys (an `unfold` view), so no `T x T` matrix is ever built: memory O(T * (block + 2k))."""
     batch, heads, length, head_dim = query.shape
     block = min(block_size, length)
     num_blocks = math.ceil(length / block)
@@ -115,8 +162,6 @@ def local_window_attention(
     key_windows = F.pad(key, pad).unfold(2, span, block).transpose(-1, -2)  # (B, H, nb, span, d)
     value_windows = F.pad(value, pad).unfold(2, span, block).transpose(-1, -2)  # (B, H, nb, span, d)
 
-    if key_mask is None:
-        key_mask = torch.ones(batch, length, dtype=torch.bool, device=query.device)
     key_mask = F.pad(key_mask, (window, padded_length - length + window), value=False)
     key_mask = key_mask.unfold(1, span, block)  # (B, nb, span)
 
@@ -235,8 +280,8 @@ class VsumLocalAttention(nn.Module):
     """Residual pre-norm self-attention where frame `i` only attends to frames `i-k .. i+k` (padded frames excluded).
 
     `local_attention_type="hard"` is the paper's band mask `M_LA`; `"rbf"` adds a Gaussian distance bias with a
-    learned bandwidth inside the same window. Computed blockwise by [`local_window_attention`]: memory and time grow
-    linearly with the number of frames.
+    learned bandwidth inside the same window. Computed by [`local_window_attention`]: one SDPA call with a band mask up
+    to `LOCAL_ATTENTION_DENSE_MAX_FRAMES` frames, blockwise above (memory and time linear in the number of frames).
     """
 
     def __init__(self, config: VsumConfig):
@@ -271,6 +316,51 @@ class VsumLocalAttention(nn.Module):
         )  # (B, H, T, d)
         attended = attended.transpose(1, 2).reshape(batch, length, -1)
         return hidden_states + F.dropout(self.out_proj(attended), self.dropout, self.training)
+
+
+class VsumTextSdpaSelfAttention(BlipTextSelfAttention):
+    """BLIP's text attention core (self- and cross-attention) through `scaled_dot_product_attention`.
+
+    Same parameters and names as `BlipTextSelfAttention`, so BLIP and vsum checkpoints load unchanged; the mask is the
+    one BLIP builds (additive float `(batch, 1, queries, keys)`, causal + padding for self-attention, frame padding for
+    cross-attention). The fused kernel never materialises the probabilities, so they are not returned (`None`).
+    """
+
+    def forward(
+        self,
+        hidden_states,
+        attention_mask=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        cache=None,
+        **kwargs,
+    ):
+        batch, length, _ = hidden_states.shape
+        query = self.query(hidden_states).view(batch, length, -1, self.attention_head_size).transpose(1, 2)
+        is_cross_attention = encoder_hidden_states is not None
+        attention_mask = encoder_attention_mask if is_cross_attention else attention_mask
+        # Cache handling as in BLIP: cross-attention keys/values are computed once and reused while generating.
+        layer_cache, reuse = cache, False
+        if isinstance(cache, EncoderDecoderCache):
+            reuse = is_cross_attention and cache.is_updated.get(self.layer_idx)
+            layer_cache = cache.cross_attention_cache if is_cross_attention else cache.self_attention_cache
+        if reuse:
+            key, value = layer_cache.layers[self.layer_idx].keys, layer_cache.layers[self.layer_idx].values
+        else:
+            states = encoder_hidden_states if is_cross_attention else hidden_states
+            kv_shape = (*states.shape[:-1], -1, self.attention_head_size)
+            key = self.key(states).view(kv_shape).transpose(1, 2)  # (B, H, K, d)
+            value = self.value(states).view(kv_shape).transpose(1, 2)
+            if cache is not None:
+                key, value = layer_cache.update(key, value, self.layer_idx, kwargs=kwargs)
+                if is_cross_attention and isinstance(cache, EncoderDecoderCache):
+                    cache.is_updated[self.layer_idx] = True
+        if attention_mask is not None and attention_mask.dtype != torch.bool:
+            attention_mask = attention_mask.to(query.dtype)
+        context = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=attention_mask, dropout_p=self.dropout.p if self.training else 0.0
+        )  # (B, H, L, d)
+        return context.transpose(1, 2).reshape(batch, length, self.all_head_size), None
 
 
 class VsumTextCrossAttention(BlipTextAttention):
@@ -356,6 +446,13 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         self.text_decoder = BlipTextLMHeadModel(config.text_config)
         for index, layer in enumerate(self.text_decoder.bert.encoder.layer):
             layer.crossattention = VsumTextCrossAttention(config.text_config, is_cross_attention=True, layer_idx=index)
+            # Both attention cores through SDPA (fused kernels); parameter names unchanged.
+            layer.attention.self = VsumTextSdpaSelfAttention(
+                config.text_config, is_cross_attention=False, layer_idx=index
+            )
+            layer.crossattention.self = VsumTextSdpaSelfAttention(
+                config.text_config, is_cross_attention=True, layer_idx=index
+            )
         if config.freeze_vision:
             self.vision_model.requires_grad_(False)
         self.post_init()
