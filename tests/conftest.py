@@ -12,6 +12,22 @@ import torch
 
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def pytest_collection_modifyitems(config, items):
+    """`VSUM_TEST_ORDER=reverse` or `shuffle:<seed>` runs the suite in another order, to catch tests that depend on
+    what ran before them (module state, registrations, leftover files)."""
+    order = os.environ.get("VSUM_TEST_ORDER", "")
+    if order == "reverse":
+        items.reverse()
+    elif order.startswith("shuffle:"):
+        import random
+
+        random.Random(int(order.split(":", 1)[1])).shuffle(items)
+    elif order:
+        raise pytest.UsageError(f"VSUM_TEST_ORDER must be 'reverse' or 'shuffle:<seed>', got {order!r}")
+
+
 WORDS = ["red", "green", "blue", "circle", "square", "moves", "left", "right", "up", "down", "flash", "bright"]
 
 
