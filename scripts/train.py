@@ -27,34 +27,38 @@ Hub-ready folder (`save_pretrained` + remote code + README.md with the metrics) 
 
 from __future__ import annotations
 
+import copy
 import hashlib
-import json
-import logging
 import math
 import os
+import shutil
 import sys
 import time
 from dataclasses import asdict
+from pathlib import Path
 
-from accelerate import Accelerator
+import torch
+from accelerate import Accelerator, PartialState
 from accelerate.logging import get_logger
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from transformers import get_cosine_schedule_with_warmup
 
 from vsum.data.collator import LengthGroupedSampler, VsumDataCollator
 from vsum.hub import export_model, push_folder_to_hub
+from vsum.io_utils import atomic_folder
 from vsum.training import (
     IndexedCollator,
     append_eval_log,
     apply_lora,
-    atomic_save_pretrained,
+    build_lr_scheduler,
     build_model_and_processor,
     build_optimizer,
+    configure_logging,
     count_parameters,
     ensure_synthxum,
     evaluate,
+    format_metrics,
     is_better,
     latest_checkpoint,
     load_checkpoint,
@@ -62,7 +66,9 @@ from vsum.training import (
     model_inputs,
     num_update_steps,
     parse_args,
+    prepare_output_dir,
     resolve_mixed_precision,
+    rewind_eval_log,
     save_checkpoint,
 )
 
@@ -119,7 +125,11 @@ def resolve_trackers(report_to: str) -> list[str] | None:
 
 
 def training_function(model_args, data_args, train_args) -> dict:
-    """Trains, evaluates and exports; returns the final evaluation metrics (empty without evaluation)."""
+    """Trains, evaluates and exports; returns the evaluation metrics of the exported model (the best one with
+    `--load_best_model_at_end`, else the last evaluation; empty without evaluation)."""
+    configure_logging(train_args.verbose)
+    # Before anything is written: a folder holding a previous run is refused (or cleared with --overwrite_output_dir).
+    prepare_output_dir(train_args, is_main_process=PartialState().is_main_process)
     trackers = resolve_trackers(train_args.report_to)
     accelerator = Accelerator(
         mixed_precision=resolve_mixed_precision(train_args.mixed_precision),
@@ -130,7 +140,6 @@ def training_function(model_args, data_args, train_args) -> dict:
         ),
         dataloader_config=DataLoaderConfiguration(),
     )
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
     logger.info(
         f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False
     )
@@ -155,12 +164,7 @@ def training_function(model_args, data_args, train_args) -> dict:
     steps_per_epoch = num_update_steps(len(train_dataloader), train_args.gradient_accumulation_steps)
     max_train_steps = train_args.max_train_steps or train_args.num_train_epochs * steps_per_epoch
     num_epochs = math.ceil(max_train_steps / steps_per_epoch)
-    # A prepared scheduler steps once per process at each optimizer step, hence the factor num_processes.
-    scheduler = get_cosine_schedule_with_warmup(
-        optimizer,
-        num_warmup_steps=int(train_args.warmup_ratio * max_train_steps) * accelerator.num_processes,
-        num_training_steps=max_train_steps * accelerator.num_processes,
-    )
+    scheduler = build_lr_scheduler(optimizer, train_args, max_train_steps, steps_per_epoch, accelerator.num_processes)
     scheduler = accelerator.prepare(scheduler)
 
     if trackers:
@@ -169,8 +173,11 @@ def training_function(model_args, data_args, train_args) -> dict:
             "vsum", config={k: v for k, v in run_config.items() if isinstance(v, (int, float, str, bool))}
         )
 
+    # Resumable state beyond the weights: which evaluation the eval log and `best/` already hold.
     completed_steps, starting_epoch, batches_to_skip = 0, 0, 0
-    best_metric, best_step = None, None
+    best_metric, best_step, last_eval_step = None, None, None
+    eval_records: list[dict] = []
+    resumed_state = None
     if train_args.resume_from_checkpoint:
         path = train_args.resume_from_checkpoint
         if path == "latest":
@@ -179,22 +186,21 @@ def training_function(model_args, data_args, train_args) -> dict:
                 raise ValueError(
                     f"--resume_from_checkpoint latest: no complete checkpoint in {train_args.output_dir}/checkpoints"
                 )
-        state = load_checkpoint(accelerator, path)
-        completed_steps = state["completed_steps"]
-        starting_epoch, batches_to_skip = state["epoch"], state["batches_in_epoch"]
-        best_metric, best_step = state.get("best_metric"), state.get("best_step")
-        if batches_to_skip >= len(train_dataloader):
-            starting_epoch, batches_to_skip = starting_epoch + 1, 0
-        logger.info(
-            f"Resumed from {path}: step {completed_steps}, epoch {starting_epoch}, skipping {batches_to_skip} batches"
-        )
+        resumed_state = load_checkpoint(accelerator, path)
+        completed_steps = resumed_state["completed_steps"]
+        starting_epoch, batches_to_skip = resumed_state["epoch"], resumed_state["batches_in_epoch"]
+        best_metric, best_step = resumed_state.get("best_metric"), resumed_state.get("best_step")
+        last_eval_step = resumed_state.get("last_eval_step")
+        if accelerator.is_main_process:
+            eval_records = rewind_eval_log(train_args.output_dir, completed_steps, last_eval_step == completed_steps)
+        logger.info(f"Resumed from {path}: step {completed_steps}, epoch {starting_epoch}, batch {batches_to_skip}")
+    epoch_finished_at_resume = resumed_state is not None and batches_to_skip >= len(train_dataloader)
+    if epoch_finished_at_resume:
+        starting_epoch, batches_to_skip = starting_epoch + 1, 0
 
     logger.info(
         f"{len(train_dataloader.dataset)} training videos, {accelerator.num_processes} process(es), "
         f"{steps_per_epoch} steps/epoch, {max_train_steps} steps, {num_epochs} epochs"
-    )
-    progress = tqdm(
-        total=max_train_steps, initial=completed_steps, disable=not accelerator.is_local_main_process, desc="train"
     )
 
     def checkpoint(epoch: int, batches_in_epoch: int) -> None:
@@ -204,40 +210,59 @@ def training_function(model_args, data_args, train_args) -> dict:
             "batches_in_epoch": batches_in_epoch,
             "best_metric": best_metric,
             "best_step": best_step,
+            "last_eval_step": last_eval_step,
         }
         save_checkpoint(accelerator, train_args.output_dir, state, train_args.checkpoints_total_limit)
 
-    def run_evaluation(epoch: int) -> dict:
-        nonlocal best_metric, best_step
+    def run_evaluation(epoch: int) -> None:
+        nonlocal best_metric, best_step, last_eval_step
         metrics = evaluate(model, eval_dataloader, accelerator, processor, eval_set, train_args)
-        if accelerator.is_main_process:
-            record = {"step": completed_steps, "epoch": epoch, "split": data_args.eval_split, **metrics}
-            append_eval_log(train_args.output_dir, record)
-            logger.info(
-                f"eval step {completed_steps}: "
-                + json.dumps({k: v for k, v in metrics.items() if k != "example_summary"})
-            )
         value = metrics.get(train_args.metric_for_best_model)
         if value is None and accelerator.is_main_process:
             raise ValueError(
                 f"metric_for_best_model={train_args.metric_for_best_model!r} is not among {sorted(metrics)}"
             )
-        if accelerator.is_main_process and is_better(value, best_metric, train_args.greater_is_better):
-            best_metric, best_step = value, completed_steps
-            atomic_save_pretrained(
-                accelerator.unwrap_model(model), processor, os.path.join(train_args.output_dir, "best")
-            )
+        if accelerator.is_main_process:
+            record = {"step": completed_steps, "epoch": epoch, "split": data_args.eval_split, **metrics}
+            logger.info(f"eval step {completed_steps}: {format_metrics(metrics)}")
+            if is_better(value, best_metric, train_args.greater_is_better):
+                logger.info(
+                    f"New best {train_args.metric_for_best_model}={value:.4g} at step {completed_steps} "
+                    f"(previous: {'none' if best_metric is None else f'{best_metric:.4g} at step {best_step}'}); "
+                    f"exporting it to {os.path.join(train_args.output_dir, 'best')}"
+                )
+                best_metric, best_step = value, completed_steps
+                export_folder(accelerator, model, processor, model_args, data_args, train_args, "best", record)
+            # Logged once `best/` matches it: a log entry always has its best/ (resume relies on this order).
+            append_eval_log(train_args.output_dir, record)
+            eval_records.append(record)
+        last_eval_step = completed_steps
         accelerator.log(
             {f"eval/{k}": v for k, v in metrics.items() if isinstance(v, (int, float))}, step=completed_steps
         )
-        return metrics
 
-    final_metrics: dict = {}
-    evaluated_at = None
+    def eval_due(epoch_end: bool) -> bool:
+        if not train_args.do_eval or completed_steps == 0:
+            return False
+        if train_args.eval_steps:
+            return completed_steps % train_args.eval_steps == 0
+        return epoch_end
+
+    # The interrupted run may have stopped between the checkpoint at this step and its evaluation: do it now.
+    if resumed_state is not None and last_eval_step != completed_steps and eval_due(epoch_finished_at_resume):
+        logger.info(f"The evaluation at step {completed_steps} is missing from the checkpoint: evaluating now")
+        run_evaluation(resumed_state["epoch"])
+        checkpoint(resumed_state["epoch"], resumed_state["batches_in_epoch"])
+
+    progress = tqdm(
+        total=max_train_steps, initial=completed_steps, disable=not accelerator.is_local_main_process, desc="train"
+    )
     start_time, start_step = time.time(), completed_steps
     stopped_early = False
     model.train()
     for epoch in range(starting_epoch, num_epochs):
+        if completed_steps >= max_train_steps:
+            break
         # Sets the prepared loader's epoch counter (which it would otherwise advance by itself, per `iter()`) and
         # the sampler's: the data order depends on (seed, epoch) only, also after `skip_first_batches`.
         train_dataloader.set_epoch(epoch)
@@ -250,7 +275,7 @@ def training_function(model_args, data_args, train_args) -> dict:
             with accelerator.accumulate(model):
                 outputs = model(**model_inputs(batch))
                 accelerator.backward(outputs.loss)
-                if accelerator.sync_gradients:
+                if accelerator.sync_gradients and train_args.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), train_args.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
@@ -275,8 +300,8 @@ def training_function(model_args, data_args, train_args) -> dict:
                 )
             if train_args.checkpointing_steps and completed_steps % train_args.checkpointing_steps == 0:
                 checkpoint(epoch, batches_in_epoch)
-            if train_args.do_eval and train_args.eval_steps and completed_steps % train_args.eval_steps == 0:
-                final_metrics, evaluated_at = run_evaluation(epoch), completed_steps
+            if train_args.eval_steps and eval_due(epoch_end=False):
+                run_evaluation(epoch)
             if train_args.stop_after_steps and completed_steps >= train_args.stop_after_steps:
                 stopped_early = True
                 break
@@ -288,23 +313,27 @@ def training_function(model_args, data_args, train_args) -> dict:
                 f"Stopped after {completed_steps} steps (--stop_after_steps); resume with --resume_from_checkpoint latest"
             )
             break
-        if train_args.do_eval and not train_args.eval_steps:
-            final_metrics, evaluated_at = run_evaluation(epoch), completed_steps
+        if not train_args.eval_steps and eval_due(epoch_end=True):
+            run_evaluation(epoch)
         checkpoint(epoch, batches_in_epoch)
-        if completed_steps >= max_train_steps:
-            break
     progress.close()
     # Per-process fingerprint of the weights: equal on every rank when the processes stayed in sync.
     logger.info(
         f"final parameter checksum: {parameter_checksum(accelerator.unwrap_model(model))}", main_process_only=False
     )
 
+    final_metrics: dict = {}
     if not stopped_early:
-        if train_args.do_eval and evaluated_at != completed_steps:
-            final_metrics = run_evaluation(num_epochs - 1)
+        if train_args.do_eval and last_eval_step != completed_steps:
+            run_evaluation(num_epochs - 1)  # the last step was no evaluation step
+        by_step = {record["step"]: record for record in eval_records}
+        if train_args.load_best_model_at_end and best_step in by_step:
+            final_metrics = by_step[best_step]
+        elif last_eval_step in by_step:
+            final_metrics = by_step[last_eval_step]
         export_final(accelerator, model, processor, model_args, data_args, train_args, final_metrics)
     accelerator.end_training()
-    return final_metrics
+    return {k: v for k, v in final_metrics.items() if k not in ("step", "epoch", "split")}
 
 
 def parameter_checksum(model) -> str:
@@ -316,29 +345,27 @@ def parameter_checksum(model) -> str:
     return digest.hexdigest()[:16]
 
 
-def export_final(accelerator, model, processor, model_args, data_args, train_args, metrics: dict) -> None:
-    """Writes `<output_dir>/<export_dir_name>` (Hub-ready) and uploads it with `--push_to_hub`."""
-    accelerator.wait_for_everyone()
-    if not accelerator.is_main_process:
-        return
+def export_folder(accelerator, model, processor, model_args, data_args, train_args, name: str, record: dict) -> Path:
+    """Writes the complete Hub-ready folder `<output_dir>/<name>` (model, processor, remote code, pipeline, handler,
+    model card with `record`'s metrics) atomically. Main process only. LoRA models are exported merged with
+    `--merge_lora` (a merged copy: the training model keeps its adapters), else as adapters."""
     unwrapped = accelerator.unwrap_model(model)
     if hasattr(unwrapped, "peft_config") and train_args.merge_lora:
-        unwrapped = unwrapped.merge_and_unload()  # plain VsumModel: loads without peft
-    folder = os.path.join(train_args.output_dir, train_args.export_dir_name)
-    name = (
-        train_args.hub_model_id.split("/")[-1]
-        if train_args.hub_model_id
-        else os.path.basename(os.path.abspath(train_args.output_dir))
-    )
+        unwrapped = copy.deepcopy(unwrapped).merge_and_unload()  # plain VsumModel: loads without peft
+    folder = os.path.join(train_args.output_dir, name)
+    metrics = {k: v for k, v in record.items() if k not in ("step", "epoch", "split")} if record else None
     recipe = {
         "base model": model_args.model_name_or_path,
         "learning rate": train_args.learning_rate,
-        "weight decay": train_args.weight_decay,
+        "weight decay": f"{train_args.weight_decay} on "
+        + ("all parameters" if train_args.weight_decay_all_parameters else "weights (no biases, norms, positions)"),
         "batch size (per device x processes x accumulation)": f"{train_args.per_device_train_batch_size} x "
         f"{accelerator.num_processes} x {train_args.gradient_accumulation_steps}",
         "epochs / max steps": f"{train_args.num_train_epochs} / {train_args.max_train_steps}",
-        "schedule": f"linear warmup ({train_args.warmup_ratio:.0%}) + cosine",
-        "gradient clipping": train_args.max_grad_norm,
+        "schedule": f"linear warmup ({train_args.warmup_ratio:.0%}) + cosine per step"
+        if train_args.lr_scheduler_type == "cosine"
+        else "cosine per epoch, no warmup",
+        "gradient clipping": train_args.max_grad_norm or "off",
         "loss weights (vsum, tsum)": f"{model_args.vsum_loss_weight}, {model_args.tsum_loss_weight}",
         "max training frames": data_args.max_train_frames,
         "LoRA": f"r={model_args.lora_r}, alpha={model_args.lora_alpha}, targets={model_args.lora_target_modules}"
@@ -348,27 +375,42 @@ def export_final(accelerator, model, processor, model_args, data_args, train_arg
         "mixed precision": accelerator.mixed_precision,
         "seed": train_args.seed,
     }
-    export_model(
+    if record:
+        recipe["selected checkpoint"] = f"step {record['step']} (epoch {record['epoch']})"
+    return export_model(
         unwrapped,
         processor,
         folder,
-        model_name=name,
-        metrics=metrics or None,
+        model_name=train_args.hub_model_id.split("/")[-1] if train_args.hub_model_id else None,
+        metrics=metrics,
         dataset_name=data_args.dataset_name,
         eval_split=data_args.eval_split,
         recipe=recipe,
         repo_id=train_args.hub_model_id,
-        base_model=None
-        if model_args.model_name_or_path == "tiny" or os.path.isdir(model_args.model_name_or_path)
-        else model_args.model_name_or_path,
+        base_model=model_args.model_name_or_path,
         fps=data_args.fps,
-        generation={
-            "num_beams": train_args.num_beams,
-            "max_length": train_args.max_length,
-            "min_length": train_args.min_length,
-        },
     )
-    logger.info(f"Exported the model to {folder}")
+
+
+def export_final(accelerator, model, processor, model_args, data_args, train_args, record: dict) -> None:
+    """Writes `<output_dir>/<export_dir_name>` (Hub-ready, atomically: never left partial) and uploads it with
+    `--push_to_hub`. With `--load_best_model_at_end` it is a copy of `best/` (the best evaluation); otherwise the
+    last model."""
+    accelerator.wait_for_everyone()
+    if not accelerator.is_main_process:
+        return
+    folder = Path(train_args.output_dir) / train_args.export_dir_name
+    best = Path(train_args.output_dir) / "best"
+    if train_args.load_best_model_at_end and record and (best / "README.md").is_file():
+        with atomic_folder(folder) as tmp:
+            shutil.copytree(best, tmp, dirs_exist_ok=True)
+        logger.info(
+            f"Exported the best model (step {record['step']}, {train_args.metric_for_best_model}="
+            f"{record[train_args.metric_for_best_model]:.4g}) to {folder}"
+        )
+    else:
+        export_folder(accelerator, model, processor, model_args, data_args, train_args, folder.name, record)
+        logger.info(f"Exported the last model to {folder}")
     if train_args.push_to_hub:
         url = push_folder_to_hub(
             folder,

@@ -5,7 +5,7 @@
 from vsum.hub import export_model, push_folder_to_hub
 
 folder = export_model(model, processor, "outputs/run/final", metrics=final_eval, dataset_name="VideoXum",
-                      eval_split="validation", recipe={"learning_rate": 2e-5, ...}, model_name="vsum-la-tt-la")
+                      eval_split="validation", recipe={"learning_rate": 2e-5, ...}, repo_id="ORG/vsum-la-tt-la")
 push_folder_to_hub(folder, "ORG/vsum-la-tt-la")
 ```
 """
@@ -16,9 +16,14 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .io_utils import atomic_folder
 
-#: Root of the repository (where `model_card.md`, the model card template, lives).
-DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "model_card.md"
+
+#: The model card template, shipped as package data (so exports work from a wheel install too).
+DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parent / "templates" / "model_card.md"
+#: Repo id shown in a card's usage snippet when the export has no `repo_id` (a folder name would not load).
+PLACEHOLDER_REPO_ID = "<hub-user>/<model-name>"
+
 
 #: Metrics written to the model-index: result key -> (metric type, display name).
 MODEL_INDEX_METRICS: dict[str, tuple[str, str]] = {
@@ -99,10 +104,38 @@ def build_card_data(
     )
 
 
+def hub_base_model(name_or_path: str | None) -> str | None:
+    """`name_or_path` if it is a Hub id worth recording as `base_model`; `None` for `"tiny"`, local folders and
+    anything that is not `ORG/NAME` (a local path in a card means nothing to a Hub user)."""
+    if not name_or_path or name_or_path in ("tiny", "demo") or os.path.exists(name_or_path):
+        return None
+    parts = name_or_path.split("/")
+    if len(parts) != 2 or not all(parts) or name_or_path.startswith((".", "~")):
+        return None
+    return name_or_path
+
+
+def default_model_name(config, dataset_name: str) -> str:
+    """A readable title when no Hub name is given, e.g. `vsum-la TT+LA (SynthXum)`."""
+    parts = []
+    if config.temporal_num_layers:
+        parts.append("TT")
+    if config.local_attention_window:
+        parts.append("LA" if config.local_attention_type == "hard" else f"LA-{config.local_attention_type}")
+    return f"vsum-la {'+'.join(parts) or 'Base'} ({dataset_name})"
+
+
+def generation_settings(model_or_config) -> dict[str, Any]:
+    """The decoding settings a model's `generation_config` carries (`num_beams`, `max_length`, `min_length`), for the
+    card's text; the card never hard-codes them (the saved `generation_config.json` is the recipe)."""
+    generation_config = getattr(model_or_config, "generation_config", None)
+    return {name: getattr(generation_config, name, None) for name in ("num_beams", "max_length", "min_length")}
+
+
 def render_model_card(
     config,
     *,
-    model_name: str,
+    model_name: str | None,
     metrics: dict[str, Any] | None,
     dataset_name: str,
     eval_split: str,
@@ -110,32 +143,42 @@ def render_model_card(
     repo_id: str | None = None,
     base_model: str | None = None,
     fps: float = 1.0,
-    generation: dict[str, int] | None = None,
+    generation: dict[str, Any] | None = None,
     description: str | None = None,
     template_path: str | os.PathLike | None = None,
     adapter_only: bool = False,
 ):
-    """Renders `model_card.md` with `huggingface_hub.ModelCard.from_template` and returns the `ModelCard`
-    (`adapter_only`: the folder holds LoRA adapters, not a loadable model; the card says so)."""
+    """Renders the model card template (`vsum/templates/model_card.md`) with
+    `huggingface_hub.ModelCard.from_template` and returns the `ModelCard`.
+
+    `model_name` is the title (default: `repo_id`'s name, else `default_model_name`); the usage snippets use
+    `repo_id`, or the placeholder `PLACEHOLDER_REPO_ID` when the model has no Hub id yet; `base_model` is recorded only
+    if it is a Hub id (`hub_base_model`); `generation` describes the decoding used for the metrics (`None`: not
+    stated); `adapter_only`: the folder holds LoRA adapters, not a loadable model, and the card says so.
+    """
     from huggingface_hub import ModelCard
 
     template_path = Path(template_path or DEFAULT_TEMPLATE_PATH)
     if not template_path.is_file():
         raise ValueError(f"model card template {template_path} not found (pass template_path=)")
-    generation = {"num_beams": 3, "max_length": 128, "min_length": 10, **(generation or {})}
+    title = model_name or (repo_id.split("/")[-1] if repo_id else default_model_name(config, dataset_name))
+    generation = {k: v for k, v in (generation or {}).items() if v is not None}
     metric_rows = [
         (name, f"{metrics[key]:.4f}")
         for key, (_, name) in MODEL_INDEX_METRICS.items()
         if metrics is not None and isinstance(metrics.get(key), (int, float))
     ]
     recipe_rows = [(str(key), f"`{value}`") for key, value in (recipe or {}).items()]
-    card_data = build_card_data(model_name, metrics, dataset_name, eval_split, base_model=base_model)
+    card_data = build_card_data(title, metrics, dataset_name, eval_split, base_model=hub_base_model(base_model))
     return ModelCard.from_template(
         card_data,
         template_path=str(template_path),
+        # `title`, not `model_name`: ModelCardData moves `model_name` into the model-index, the template never sees it.
+        title=title,
         model_description=description
         or f"A vsum-la model trained on {dataset_name}: one network for the video summary and the text summary.",
-        repo_id=repo_id or model_name,
+        repo_id=repo_id or PLACEHOLDER_REPO_ID,
+        has_repo_id=bool(repo_id),
         fps=fps,
         summary_percent=round(100 * config.summary_ratio),
         temporal_num_layers=config.temporal_num_layers,
@@ -148,7 +191,7 @@ def render_model_card(
         num_eval_videos=(metrics or {}).get("num_videos", "n/a"),
         metrics_table=_markdown_table(metric_rows, ("metric", "value")) if metric_rows else "No evaluation was run.",
         adapter_only=adapter_only,
-        **generation,
+        generation=generation,
     )
 
 
@@ -157,7 +200,7 @@ def export_model(
     processor,
     folder: str | os.PathLike,
     *,
-    model_name: str,
+    model_name: str | None = None,
     metrics: dict[str, Any] | None,
     dataset_name: str,
     eval_split: str,
@@ -165,21 +208,15 @@ def export_model(
     repo_id: str | None = None,
     base_model: str | None = None,
     fps: float = 1.0,
-    generation: dict[str, int] | None = None,
     template_path: str | os.PathLike | None = None,
 ) -> Path:
-    """Writes a Hub-ready folder: `save_pretrained` of `model` (a `VsumModel`, or a `PeftModel`: then only the
-    adapters) and `processor` (the remote-code files come with the auto_map registration) plus `README.md`; full
-    models also get the `video-summarization` pipeline, `handler.py` and `requirements.txt` (Inference Endpoints)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(folder))
-    processor.save_pretrained(str(folder))
-    if not hasattr(model, "get_base_model"):  # a full model (not bare adapters): make it servable
-        from .pipeline import add_serving_files
-
-        add_serving_files(folder)
-    config = model.get_base_model().config if hasattr(model, "get_base_model") else model.config
+    """Writes a complete Hub-ready folder, atomically (a temporary folder renamed at the end: an interrupted export
+    never leaves `folder` partial): `save_pretrained` of `model` (a `VsumModel`, with its `generation_config.json`; or
+    a `PeftModel`: then only the adapters) and `processor` (the remote-code files come with the auto_map
+    registration) plus `README.md`; full models also get the `video-summarization` pipeline, `handler.py` and
+    `requirements.txt` (Inference Endpoints)."""
+    adapter_only = hasattr(model, "get_base_model")
+    config = model.get_base_model().config if adapter_only else model.config
     card = render_model_card(
         config,
         model_name=model_name,
@@ -190,12 +227,19 @@ def export_model(
         repo_id=repo_id,
         base_model=base_model,
         fps=fps,
-        generation=generation,
+        generation=generation_settings(model.get_base_model() if adapter_only else model),
         template_path=template_path,
-        adapter_only=hasattr(model, "get_base_model"),
+        adapter_only=adapter_only,
     )
-    card.save(str(folder / "README.md"))
-    return folder
+    with atomic_folder(folder) as tmp:
+        model.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
+        if not adapter_only:  # a full model (not bare adapters): make it servable
+            from .pipeline import add_serving_files
+
+            add_serving_files(tmp)
+        card.save(os.path.join(tmp, "README.md"))
+    return Path(folder)
 
 
 def push_folder_to_hub(
@@ -237,4 +281,11 @@ def push_folder_to_hub(
     return str(getattr(commit, "commit_url", commit))
 
 
-__all__ = ["HubUploadError", "build_card_data", "export_model", "push_folder_to_hub", "render_model_card"]
+__all__ = [
+    "HubUploadError",
+    "build_card_data",
+    "export_model",
+    "hub_base_model",
+    "push_folder_to_hub",
+    "render_model_card",
+]

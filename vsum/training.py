@@ -7,17 +7,20 @@ it needs that is not specific to one loop lives here so that tests can call it d
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import logging
 import math
 import os
-import shutil
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from .io_utils import atomic_folder, atomic_write_json, atomic_write_text
 
 
 logger = logging.getLogger(__name__)
@@ -64,7 +67,15 @@ class ModelArguments:
     local_attention_type: str | None = field(default=None, metadata={"help": "'hard' (paper) or 'rbf'."})
     vsum_loss_weight: float = field(default=15.0, metadata={"help": "Weight of the saliency BCE loss."})
     tsum_loss_weight: float = field(default=1.0, metadata={"help": "Weight of the text cross-entropy loss."})
-    freeze_vision: bool = field(default=True, metadata={"help": "Keep the BLIP ViT frozen (the paper's recipe)."})
+    tsum_label_smoothing: float | None = field(
+        default=None,
+        metadata={
+            "help": "Label smoothing of the text cross-entropy (official VideoXum: 0.1); unset keeps the model's."
+        },
+    )
+    freeze_vision: bool = field(
+        default=True, metadata={"help": "Keep the BLIP ViT frozen (as the official code does)."}
+    )
     lora_r: int = field(default=0, metadata={"help": "LoRA rank on the text decoder; 0 trains it fully."})
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
@@ -102,20 +113,43 @@ class DataArguments:
 
 @dataclass
 class VsumTrainingArguments:
-    """Optimisation, evaluation, checkpointing and export. Defaults are the VideoXum paper's recipe."""
+    """Optimisation, evaluation, checkpointing and export. Defaults are this project's recipe (see the README: how it
+    differs from the official VideoXum recipe, which `configs/videoxum_official.yaml` reproduces)."""
 
     output_dir: str = field(default="outputs/vsum", metadata={"help": "Checkpoints, logs and the exported model."})
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={
+            "help": "Start over in an --output_dir that holds a previous run (its eval log, checkpoints, best/ and "
+            "final/ are deleted). Without it (or --resume_from_checkpoint) such a folder is refused."
+        },
+    )
     seed: int = field(default=42, metadata={"help": "Seed of the model init, the data order and dropout."})
     learning_rate: float = field(default=2e-5, metadata={"help": "AdamW learning rate."})
     weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay (the official code used 0.05)."})
+    weight_decay_all_parameters: bool = field(
+        default=False,
+        metadata={
+            "help": "Apply the weight decay to every parameter (the official code); by default biases, LayerNorms, "
+            "position embeddings and the RBF bandwidth are not decayed."
+        },
+    )
     adam_beta1: float = field(default=0.9)
     adam_beta2: float = field(default=0.999)
-    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm; 0 turns clipping off."})
     per_device_train_batch_size: int = field(default=16)
     per_device_eval_batch_size: int = field(default=16)
     gradient_accumulation_steps: int = field(default=1)
     num_train_epochs: int = field(default=28)
     max_train_steps: int | None = field(default=None, metadata={"help": "Overrides num_train_epochs when set."})
+    lr_scheduler_type: str = field(
+        default="cosine",
+        metadata={
+            "help": "'cosine': linear warmup (--warmup_ratio) then cosine decay, updated every step; "
+            "'cosine_per_epoch': the official VideoXum/BLIP schedule, lr = lr0 * (1 + cos(pi * epoch / epochs)) / 2, "
+            "constant within an epoch, no warmup."
+        },
+    )
     warmup_ratio: float = field(
         default=0.05, metadata={"help": "Fraction of the steps with linear warmup (then cosine)."}
     )
@@ -135,6 +169,13 @@ class VsumTrainingArguments:
     eval_steps: int | None = field(default=None, metadata={"help": "Evaluate every N steps instead of every epoch."})
     metric_for_best_model: str = field(default="f1_mean", metadata={"help": "Metric selecting the `best` folder."})
     greater_is_better: bool = field(default=True)
+    load_best_model_at_end: bool | None = field(
+        default=None,
+        metadata={
+            "help": "Export (and push) the best model by --metric_for_best_model as `final/` instead of the last "
+            "one. Default: on when evaluating."
+        },
+    )
     text_metrics: bool = field(
         default=True, metadata={"help": "Generate summaries and compute BLEU/METEOR/ROUGE/CIDEr."}
     )
@@ -144,6 +185,13 @@ class VsumTrainingArguments:
     logging_steps: int = field(default=10)
     report_to: str = field(
         default="auto", metadata={"help": "'auto' (tensorboard if installed), 'none', or a tracker."}
+    )
+    verbose: bool = field(
+        default=False,
+        metadata={
+            "aliases": ["-v"],
+            "help": "Also log the libraries' details (accelerate's checkpoint lines, shared-tensor warnings).",
+        },
     )
     dataloader_num_workers: int = field(default=0)
     export_dir_name: str = field(
@@ -172,45 +220,76 @@ class VsumTrainingArguments:
 
 
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, VsumTrainingArguments)
+LR_SCHEDULER_TYPES = ("cosine", "cosine_per_epoch")
+#: Key of a yaml config naming the config (relative to its own folder) whose values it starts from.
+CONFIG_EXTENDS_KEY = "extends"
+
+
+def load_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The argument values of a yaml config, with `extends: other.yaml` resolved (the file's own values win).
+
+    Raises:
+        `ValueError`: for a missing file, a file that is not a mapping, or a cycle of `extends`.
+    """
+    import yaml
+
+    path = Path(path).resolve()
+    if path in _seen:
+        raise ValueError(f"config {path}: `{CONFIG_EXTENDS_KEY}` cycle through {[str(p) for p in _seen]}")
+    if not path.is_file():
+        raise ValueError(f"config {path} not found")
+    with open(path, encoding="utf-8") as handle:
+        values = yaml.safe_load(handle) or {}
+    if not isinstance(values, dict):
+        raise ValueError(f"{path} must hold a mapping of argument names to values, got {type(values).__name__}")
+    parent = values.pop(CONFIG_EXTENDS_KEY, None)
+    if parent is None:
+        return values
+    return {**load_config(path.parent / parent, (*_seen, path)), **values}
+
+
+def build_parser():
+    """`HfArgumentParser` over the three argument classes plus `--config` (abbreviations off: `--learning_rat` is an
+    error, not the learning rate)."""
+    from transformers import HfArgumentParser
+
+    config_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    config_parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="YAML",
+        help="yaml file of argument values (`extends: base.yaml` starts from another file); repeat it to merge "
+        "several files, later ones win; flags on the command line win over all of them.",
+    )
+    return HfArgumentParser(ARGUMENT_CLASSES, allow_abbrev=False, parents=[config_parser]), config_parser
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArguments, VsumTrainingArguments]:
-    """Parses `--config file.yaml` (optional) and command-line flags; flags given on the command line win.
+    """Parses `--config file.yaml` (optional, repeatable) and command-line flags; flags given on the command line win.
 
     Raises:
         `ValueError`: for a yaml key that is no argument, or inconsistent values.
     """
-    import yaml
-    from transformers import HfArgumentParser
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    config_path = None
-    if "--config" in argv:
-        index = argv.index("--config")
-        if index + 1 >= len(argv):
-            raise ValueError("--config needs a yaml file path")
-        config_path = argv[index + 1]
-        argv = argv[:index] + argv[index + 2 :]
-    parser = HfArgumentParser(ARGUMENT_CLASSES)
-    if config_path is not None:
-        with open(config_path, encoding="utf-8") as handle:
-            values = yaml.safe_load(handle) or {}
-        if not isinstance(values, dict):
-            raise ValueError(
-                f"{config_path} must hold a mapping of argument names to values, got {type(values).__name__}"
-            )
+    parser, config_parser = build_parser()
+    config_paths = config_parser.parse_known_args(argv)[0].config
+    values: dict[str, Any] = {}
+    for config_path in config_paths:
+        values.update(load_config(config_path))
+    if values:
         known = {f.name for cls in ARGUMENT_CLASSES for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"{config_path}: unknown argument(s) {unknown}")
+            raise ValueError(f"{', '.join(config_paths)}: unknown argument(s) {unknown}")
         parser.set_defaults(**values)
-    model_args, data_args, train_args = parser.parse_args_into_dataclasses(args=argv)
+    model_args, data_args, train_args = parser.parse_args_into_dataclasses(args=argv)[:3]
     validate_args(model_args, data_args, train_args)
     return model_args, data_args, train_args
 
 
 def validate_args(model_args: ModelArguments, data_args: DataArguments, train_args: VsumTrainingArguments) -> None:
-    """Raises `ValueError` naming the offending values."""
+    """Raises `ValueError` naming the offending values; resolves `load_best_model_at_end` (default: `do_eval`)."""
     if data_args.data_dir is None:
         raise ValueError("--data_dir is required (the folder with the *_videoxum.json files)")
     if (data_args.features_dir is None) == (data_args.video_dir is None):
@@ -224,12 +303,16 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
         raise ValueError(f"lora_r must be >= 0, got {model_args.lora_r}")
     if model_args.local_attention_type not in (None, "hard", "rbf"):
         raise ValueError(f"local_attention_type must be 'hard' or 'rbf', got {model_args.local_attention_type!r}")
+    if model_args.tsum_label_smoothing is not None and not 0.0 <= model_args.tsum_label_smoothing < 1.0:
+        raise ValueError(f"tsum_label_smoothing must be in [0, 1), got {model_args.tsum_label_smoothing}")
     if train_args.resume_from_checkpoint not in (None, "latest") and not os.path.isdir(
         train_args.resume_from_checkpoint
     ):
         raise ValueError(
             f"resume_from_checkpoint={train_args.resume_from_checkpoint!r} is neither 'latest' nor a folder"
         )
+    if train_args.resume_from_checkpoint and train_args.overwrite_output_dir:
+        raise ValueError("--resume_from_checkpoint and --overwrite_output_dir exclude each other: continue or restart")
     if train_args.push_to_hub and not train_args.hub_model_id:
         raise ValueError("--push_to_hub needs --hub_model_id ORG/NAME")
     for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
@@ -244,6 +327,56 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
         raise ValueError(f"mixed_precision must be auto, no, bf16 or fp16, got {train_args.mixed_precision!r}")
     if not 0.0 <= train_args.warmup_ratio < 1.0:
         raise ValueError(f"warmup_ratio must be in [0, 1), got {train_args.warmup_ratio}")
+    if train_args.lr_scheduler_type not in LR_SCHEDULER_TYPES:
+        raise ValueError(f"lr_scheduler_type must be one of {LR_SCHEDULER_TYPES}, got {train_args.lr_scheduler_type!r}")
+    if train_args.lr_scheduler_type == "cosine_per_epoch" and train_args.warmup_ratio:
+        raise ValueError(
+            f"lr_scheduler_type='cosine_per_epoch' has no warmup; got warmup_ratio={train_args.warmup_ratio} (set 0)"
+        )
+    if train_args.max_grad_norm < 0:
+        raise ValueError(f"max_grad_norm must be >= 0 (0 = no clipping), got {train_args.max_grad_norm}")
+    if train_args.load_best_model_at_end is None:
+        train_args.load_best_model_at_end = train_args.do_eval
+    elif train_args.load_best_model_at_end and not train_args.do_eval:
+        raise ValueError("--load_best_model_at_end needs an evaluation (drop --no_do_eval)")
+
+
+# ---------------------------------------------------------------------------------------------------- output folder
+
+#: What a run writes into `--output_dir` (a previous run is recognised by these; only these are deleted).
+RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs")
+
+
+def prepare_output_dir(train_args: VsumTrainingArguments, is_main_process: bool = True) -> None:
+    """Refuses an `--output_dir` holding a previous run unless the run resumes it or `--overwrite_output_dir` is given
+    (the transformers Trainer convention); with `--overwrite_output_dir` the main process deletes the previous
+    run's outputs (only the names in `RUN_OUTPUTS` and the export folder, nothing else in the folder).
+
+    Raises:
+        `ValueError`: naming the folder and what it holds.
+    """
+    import shutil
+
+    root = Path(train_args.output_dir)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"--output_dir {root} exists and is not a folder")
+    names = (*RUN_OUTPUTS, train_args.export_dir_name)
+    previous = sorted(name for name in names if (root / name).exists())
+    if not previous or train_args.resume_from_checkpoint:
+        return
+    if not train_args.overwrite_output_dir:
+        raise ValueError(
+            f"--output_dir {root} holds a previous run ({', '.join(previous)}): continue it with "
+            f"--resume_from_checkpoint latest, start over with --overwrite_output_dir, or pick another --output_dir"
+        )
+    if is_main_process:
+        logger.warning("--overwrite_output_dir: deleting %s from %s", ", ".join(previous), root)
+        for name in previous:
+            path = root / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 # ---------------------------------------------------------------------------------------------------- model
@@ -256,7 +389,7 @@ def config_overrides(model_args: ModelArguments) -> dict[str, Any]:
         "tsum_loss_weight": model_args.tsum_loss_weight,
         "freeze_vision": model_args.freeze_vision,
     }
-    for name in ("temporal_num_layers", "local_attention_window", "local_attention_type"):
+    for name in ("temporal_num_layers", "local_attention_window", "local_attention_type", "tsum_label_smoothing"):
         value = getattr(model_args, name)
         if value is not None:
             overrides[name] = value
@@ -282,23 +415,17 @@ def build_model_and_processor(model_args: ModelArguments, max_frames: int | None
 
 
 def build_optimizer(model, train_args: VsumTrainingArguments) -> torch.optim.AdamW:
-    """AdamW over the trainable parameters (no weight decay for biases, norms, position tables, the rbf bandwidth).
+    """AdamW over the trainable parameters (`optimizer_parameter_groups`: no weight decay for biases, norms, position
+    tables, the rbf bandwidth, unless `weight_decay_all_parameters`).
 
     `train_args.optimizer_implementation` picks the kernels: `"fused"` (default) updates all tensors in one fused
     kernel (CPU and CUDA), which is several times faster than torch's per-tensor loop on CPU; the updates are the same.
     """
-    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     implementation = train_args.optimizer_implementation
     if implementation not in OPTIMIZER_IMPLEMENTATIONS:
         raise ValueError(f"optimizer_implementation must be one of {OPTIMIZER_IMPLEMENTATIONS}, got {implementation!r}")
     return torch.optim.AdamW(
-        [
-            {
-                "params": [p for n, p in params if not any(k in n for k in NO_DECAY)],
-                "weight_decay": train_args.weight_decay,
-            },
-            {"params": [p for n, p in params if any(k in n for k in NO_DECAY)], "weight_decay": 0.0},
-        ],
+        optimizer_parameter_groups(model, train_args.weight_decay, train_args.weight_decay_all_parameters),
         lr=train_args.learning_rate,
         betas=(train_args.adam_beta1, train_args.adam_beta2),
         fused=implementation == "fused",
@@ -426,34 +553,34 @@ def latest_checkpoint(output_dir: str | os.PathLike) -> Path | None:
 
 
 def save_checkpoint(accelerator, output_dir: str | os.PathLike, state: dict[str, Any], total_limit: int | None) -> Path:
-    """`accelerator.save_state` into a temporary folder, then renamed to `checkpoints/checkpoint-<step>`.
+    """`accelerator.save_state` into a fresh temporary folder (`vsum.io_utils.atomic_folder`), renamed to
+    `checkpoints/checkpoint-<step>` once complete.
 
-    The training state (`state`: step, epoch, batches consumed, best metric) is written last, and only complete folders
-    count as checkpoints, so an interruption never leaves a half-written checkpoint as the latest. Then the oldest
-    checkpoints beyond `total_limit` are deleted.
+    The training state (`state`: step, epoch, batches consumed, best metric, last evaluated step) is written last, and
+    only complete folders count as checkpoints, so an interruption never leaves a half-written checkpoint as the
+    latest. Then the oldest checkpoints beyond `total_limit` are deleted.
     """
+    import shutil
+
+    from accelerate.utils import broadcast_object_list
+
     root = Path(output_dir) / "checkpoints"
     final = root / f"{CHECKPOINT_PREFIX}{state['completed_steps']}"
-    tmp = root / f".tmp-{final.name}"
-    if accelerator.is_main_process:
-        root.mkdir(parents=True, exist_ok=True)
-        if tmp.exists():
-            shutil.rmtree(tmp)
-    accelerator.wait_for_everyone()
-    accelerator.save_state(str(tmp))
-    accelerator.wait_for_everyone()
-    if accelerator.is_main_process:
-        unwrapped = accelerator.unwrap_model(accelerator._models[0])
-        if hasattr(unwrapped, "peft_config"):  # the adapters on their own, loadable with PeftModel.from_pretrained
-            unwrapped.save_pretrained(str(tmp / "adapter"))
-        with open(tmp / TRAINING_STATE_FILE, "w", encoding="utf-8") as handle:
-            json.dump(state, handle, indent=2)
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        if total_limit is not None and total_limit > 0:
-            for old in checkpoint_dirs(output_dir)[:-total_limit]:
-                shutil.rmtree(old)
+    with contextlib.ExitStack() as stack:
+        # The main process creates the (random, exclusive) temporary folder; every process saves its shards there.
+        tmp = [stack.enter_context(atomic_folder(final)) if accelerator.is_main_process else None]
+        if accelerator.num_processes > 1:
+            broadcast_object_list(tmp)
+        accelerator.save_state(tmp[0])
+        accelerator.wait_for_everyone()
+        if accelerator.is_main_process:
+            unwrapped = accelerator.unwrap_model(accelerator._models[0])
+            if hasattr(unwrapped, "peft_config"):  # the adapters on their own, loadable with PeftModel.from_pretrained
+                unwrapped.save_pretrained(os.path.join(tmp[0], "adapter"))
+            atomic_write_json(os.path.join(tmp[0], TRAINING_STATE_FILE), state)
+    if accelerator.is_main_process and total_limit is not None and total_limit > 0:
+        for old in checkpoint_dirs(output_dir)[:-total_limit]:
+            shutil.rmtree(old)
     accelerator.wait_for_everyone()
     return final
 
@@ -476,16 +603,57 @@ def is_better(value: float, best: float | None, greater_is_better: bool) -> bool
 
 
 def atomic_save_pretrained(model, processor, folder: str | os.PathLike) -> None:
-    """`save_pretrained` of model and processor into `folder` through a temporary folder renamed at the end."""
-    folder = Path(folder)
-    tmp = folder.with_name(f".tmp-{folder.name}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.save_pretrained(str(tmp))
-    processor.save_pretrained(str(tmp))
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(tmp, folder)
+    """`save_pretrained` of model and processor into `folder` through a fresh temporary folder renamed at the end."""
+    with atomic_folder(folder) as tmp:
+        model.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
+
+
+# ---------------------------------------------------------------------------------------------------- optimisation
+
+
+
+
+def optimizer_parameter_groups(model, weight_decay: float, all_parameters: bool = False) -> list[dict[str, Any]]:
+    """AdamW parameter groups of the trainable parameters: decay on all of them (`all_parameters`, the official
+    VideoXum code) or none on biases, LayerNorms, position embeddings and the RBF bandwidth (the usual transformers
+    recipe)."""
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    if all_parameters:
+        return [{"params": [p for _, p in params], "weight_decay": weight_decay}]
+    return [
+        {
+            "params": [p for n, p in params if not any(k in n for k in NO_DECAY)],
+            "weight_decay": weight_decay,
+        },
+        {"params": [p for n, p in params if any(k in n for k in NO_DECAY)], "weight_decay": 0.0},
+    ]
+
+
+def build_lr_scheduler(
+    optimizer, train_args: VsumTrainingArguments, max_train_steps: int, steps_per_epoch: int, num_processes: int = 1
+):
+    """The learning-rate schedule of `train_args.lr_scheduler_type`.
+
+    A scheduler prepared by accelerate steps once per process at each optimizer step, hence the factor
+    `num_processes` on every step count.
+    """
+    from torch.optim.lr_scheduler import LambdaLR
+    from transformers import get_cosine_schedule_with_warmup
+
+    if train_args.lr_scheduler_type == "cosine":
+        return get_cosine_schedule_with_warmup(
+            optimizer,
+            num_warmup_steps=int(train_args.warmup_ratio * max_train_steps) * num_processes,
+            num_training_steps=max_train_steps * num_processes,
+        )
+    num_epochs = math.ceil(max_train_steps / steps_per_epoch)
+    per_epoch = steps_per_epoch * num_processes
+
+    def per_epoch_cosine(step: int) -> float:  # constant within an epoch; min_lr 0 as in the official config
+        return 0.5 * (1.0 + math.cos(math.pi * (step // per_epoch) / num_epochs))
+
+    return LambdaLR(optimizer, per_epoch_cosine)
 
 
 # ---------------------------------------------------------------------------------------------------- evaluation
@@ -528,9 +696,62 @@ def evaluate(model, dataloader, accelerator, processor, dataset, train_args: Vsu
     return metrics
 
 
+def read_eval_log(output_dir: str | os.PathLike) -> list[dict[str, Any]]:
+    """The records of `<output_dir>/eval_log.jsonl` (empty when there is none)."""
+    path = Path(output_dir) / EVAL_LOG_FILE
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def write_eval_log(output_dir: str | os.PathLike, records: list[dict[str, Any]]) -> None:
+    """Replaces `<output_dir>/eval_log.jsonl` atomically with `records` (one JSON object a line)."""
+    atomic_write_text(Path(output_dir) / EVAL_LOG_FILE, "".join(json.dumps(r) + "\n" for r in records))
+
+
 def append_eval_log(output_dir: str | os.PathLike, record: dict[str, Any]) -> None:
-    with open(Path(output_dir) / EVAL_LOG_FILE, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record) + "\n")
+    """Adds `record` to the eval log (rewritten atomically: a reader never sees half a line)."""
+    write_eval_log(output_dir, [*read_eval_log(output_dir), record])
+
+
+def rewind_eval_log(output_dir: str | os.PathLike, step: int, evaluated_at_step: bool) -> list[dict[str, Any]]:
+    """Makes the eval log match a run resumed at optimizer step `step`: evaluations after it (done by the interrupted
+    run after its last checkpoint) are dropped, and so is the one at `step` unless the checkpoint recorded it
+    (`evaluated_at_step`); the resumed run redoes them, so the log ends up as an uninterrupted run's. Returns the
+    remaining records."""
+    records = read_eval_log(output_dir)
+    kept = [r for r in records if r["step"] < step or (r["step"] == step and evaluated_at_step)]
+    if len(kept) != len(records):
+        logger.info(
+            "eval log: dropped %d evaluation(s) after the checkpoint at step %d", len(records) - len(kept), step
+        )
+        write_eval_log(output_dir, kept)
+    return kept
+
+
+def format_metrics(metrics: dict[str, Any], digits: int = 4) -> str:
+    """`name=value` pairs rounded to `digits` significant digits, for one readable log line."""
+    parts = []
+    for key, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        parts.append(f"{key}={value}" if isinstance(value, int) else f"{key}={value:.{digits}g}")
+    return " ".join(parts)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Our INFO lines always; the libraries' chatter (accelerate's 3 lines per checkpoint, its "Removed shared tensor"
+    warning at every save of tied weights, transformers' info) only with `--verbose`."""
+    import transformers
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    library_level = logging.INFO if verbose else logging.WARNING
+    for name in ("accelerate", "accelerate.checkpointing", "accelerate.accelerator"):
+        logging.getLogger(name).setLevel(library_level)
+    # The tied text-decoder embeddings are saved once on purpose: the warning says nothing the user can act on.
+    logging.getLogger("accelerate.utils.other").setLevel(logging.INFO if verbose else logging.ERROR)
+    transformers.logging.set_verbosity_info() if verbose else transformers.logging.set_verbosity_warning()
 
 
 def num_update_steps(num_batches: int, gradient_accumulation_steps: int) -> int:
@@ -539,6 +760,10 @@ def num_update_steps(num_batches: int, gradient_accumulation_steps: int) -> int:
 
 __all__ = [
     "DataArguments",
+    "build_lr_scheduler",
+    "optimizer_parameter_groups",
+    "prepare_output_dir",
+    "rewind_eval_log",
     "IndexedCollator",
     "ModelArguments",
     "VsumTrainingArguments",
