@@ -54,48 +54,54 @@ def synthxum(tmp_path_factory):
     return {"data_dir": str(result.out_dir), "video_dir": str(result.video_dir), "features_dir": str(features_dir)}
 
 
-@pytest.fixture()
-def run_training(train_module, synthxum, tmp_path):
+def training_argv(synthxum, cache_dir, output_dir, *extra: str, source: str = "features") -> list[str]:
+    source_args = (
+        ["--features_dir", synthxum["features_dir"]] if source == "features" else ["--video_dir", synthxum["video_dir"]]
+    )
+    return [
+        "--model_name_or_path",
+        "tiny",
+        "--data_dir",
+        synthxum["data_dir"],
+        *source_args,
+        "--dataset_name",
+        "SynthXum",
+        "--cache_dir",
+        str(cache_dir),
+        "--output_dir",
+        str(output_dir),
+        "--per_device_train_batch_size",
+        "2",
+        "--per_device_eval_batch_size",
+        "2",
+        "--num_train_epochs",
+        "2",
+        "--learning_rate",
+        "1e-3",
+        "--max_length",
+        "12",
+        "--min_length",
+        "2",
+        "--report_to",
+        "none",
+        *extra,
+    ]
+
+
+def run_in_process(train_module, argv: list[str]) -> dict:
     """Runs scripts/train.py in this process (fresh accelerate state each time) and returns its final metrics."""
     from accelerate.state import AcceleratorState, GradientState
 
+    AcceleratorState._reset_state(reset_partial_state=True)
+    GradientState._reset_state()
+    return train_module.main(argv)
+
+
+@pytest.fixture()
+def run_training(train_module, synthxum, tmp_path):
     def run(output_dir, *extra: str, source: str = "features") -> dict:
-        AcceleratorState._reset_state(reset_partial_state=True)
-        GradientState._reset_state()
-        source_args = (
-            ["--features_dir", synthxum["features_dir"]]
-            if source == "features"
-            else ["--video_dir", synthxum["video_dir"]]
-        )
-        argv = [
-            "--model_name_or_path",
-            "tiny",
-            "--data_dir",
-            synthxum["data_dir"],
-            *source_args,
-            "--dataset_name",
-            "SynthXum",
-            "--cache_dir",
-            str(tmp_path / "datasets_cache"),
-            "--output_dir",
-            str(output_dir),
-            "--per_device_train_batch_size",
-            "2",
-            "--per_device_eval_batch_size",
-            "2",
-            "--num_train_epochs",
-            "2",
-            "--learning_rate",
-            "1e-3",
-            "--max_length",
-            "12",
-            "--min_length",
-            "2",
-            "--report_to",
-            "none",
-            *extra,
-        ]
-        return train_module.main(argv)
+        argv = training_argv(synthxum, tmp_path / "datasets_cache", output_dir, *extra, source=source)
+        return run_in_process(train_module, argv)
 
     return run
 
@@ -112,17 +118,163 @@ def test_configs_parse(config):
     if "synthxum" in config.name:
         assert model_args.model_name_or_path == "tiny"
         assert data_args.video_dir is not None
+        return
+    assert model_args.model_name_or_path == "Salesforce/blip-image-captioning-base"
+    assert (model_args.vsum_loss_weight, data_args.max_train_frames, train_args.per_device_train_batch_size) == (
+        15.0,
+        512,
+        16,
+    )
+    if config.name == "videoxum_official.yaml":
+        assert (train_args.learning_rate, train_args.num_train_epochs, train_args.weight_decay) == (2e-5, 56, 0.05)
+        assert train_args.weight_decay_all_parameters and train_args.max_grad_norm == 0
+        assert (train_args.lr_scheduler_type, train_args.warmup_ratio) == ("cosine_per_epoch", 0.0)
+        assert (model_args.temporal_num_layers, model_args.local_attention_window) == (1, 2)
+        assert model_args.tsum_label_smoothing == 0.1 and train_args.load_best_model_at_end is False
     else:
-        assert (model_args.model_name_or_path, train_args.learning_rate, train_args.num_train_epochs) == (
-            "Salesforce/blip-image-captioning-base",
+        assert (train_args.learning_rate, train_args.num_train_epochs, train_args.lr_scheduler_type) == (
             2e-5,
             28,
+            "cosine",
         )
-        assert (model_args.vsum_loss_weight, data_args.max_train_frames, train_args.per_device_train_batch_size) == (
-            15.0,
-            512,
-            16,
-        )
+
+
+# The ablation configs as they were before `extends:` (every value written out in each file).
+_COMMON_BEFORE = {
+    "model_name_or_path": "Salesforce/blip-image-captioning-base",
+    "vsum_loss_weight": 15.0,
+    "tsum_loss_weight": 1.0,
+    "dataset_name": "VideoXum",
+    "max_train_frames": 512,
+    "learning_rate": 2.0e-5,
+    "weight_decay": 0.01,
+    "max_grad_norm": 1.0,
+    "per_device_train_batch_size": 16,
+    "per_device_eval_batch_size": 16,
+    "num_train_epochs": 28,
+    "warmup_ratio": 0.05,
+    "seed": 42,
+    "metric_for_best_model": "f1_mean",
+    "num_beams": 3,
+    "max_length": 128,
+    "min_length": 10,
+}
+CONFIGS_BEFORE = {
+    "base": {"temporal_num_layers": 0, "local_attention_window": 0, "output_dir": "outputs/base"},
+    "tt": {"temporal_num_layers": 1, "local_attention_window": 0, "output_dir": "outputs/tt"},
+    "tt_la": {
+        "temporal_num_layers": 1,
+        "local_attention_window": 2,
+        "local_attention_type": "hard",
+        "output_dir": "outputs/tt_la",
+    },
+    "tt_la_rbf": {
+        "temporal_num_layers": 1,
+        "local_attention_window": 2,
+        "local_attention_type": "rbf",
+        "output_dir": "outputs/tt_la_rbf",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS_BEFORE))
+def test_ablation_config_resolves_to_the_same_arguments_as_before(name, tmp_path):
+    import dataclasses
+
+    import yaml
+
+    from vsum.training import parse_args
+
+    before = tmp_path / f"{name}.yaml"
+    before.write_text(yaml.safe_dump({**_COMMON_BEFORE, **CONFIGS_BEFORE[name]}))
+    extra = ["--data_dir", "anno", "--features_dir", "feat"]
+    old = [dataclasses.asdict(a) for a in parse_args(["--config", str(before), *extra])]
+    new = [dataclasses.asdict(a) for a in parse_args(["--config", str(REPO_ROOT / "configs" / f"{name}.yaml"), *extra])]
+    assert new == old
+    text = (REPO_ROOT / "configs" / f"{name}.yaml").read_text()
+    assert "extends:" in text and len([line for line in text.splitlines() if not line.startswith("#")]) <= 6
+
+
+def test_config_extends_and_repeated_config_merge(tmp_path):
+    from vsum.training import parse_args
+
+    (tmp_path / "a.yaml").write_text("learning_rate: 0.5\nseed: 1\nnum_train_epochs: 3\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nseed: 2\n")
+    (tmp_path / "c.yaml").write_text("num_train_epochs: 4\n")
+    extra = ["--data_dir", "a", "--features_dir", "f"]
+    _, _, args = parse_args(["--config", str(tmp_path / "b.yaml"), *extra])
+    assert (args.learning_rate, args.seed, args.num_train_epochs) == (0.5, 2, 3)
+    _, _, args = parse_args(["--config", str(tmp_path / "b.yaml"), "--config", str(tmp_path / "c.yaml"), *extra])
+    assert (args.learning_rate, args.seed, args.num_train_epochs) == (0.5, 2, 4)
+    _, _, args = parse_args(["--config", str(tmp_path / "b.yaml"), "--seed", "9", *extra])
+    assert args.seed == 9
+    (tmp_path / "loop1.yaml").write_text("extends: loop2.yaml\n")
+    (tmp_path / "loop2.yaml").write_text("extends: loop1.yaml\n")
+    with pytest.raises(ValueError, match="cycle"):
+        parse_args(["--config", str(tmp_path / "loop1.yaml"), *extra])
+    with pytest.raises(ValueError, match="missing.yaml"):
+        parse_args(["--config", str(tmp_path / "missing.yaml"), *extra])
+
+
+def test_abbreviated_flags_are_refused_and_help_lists_config(capsys):
+    from vsum.training import build_parser, parse_args
+
+    with pytest.raises((SystemExit, ValueError)) as error:
+        parse_args(["--data_dir", "a", "--features_dir", "f", "--learning_rat", "0.1"])
+    assert "--learning_rat" in str(error.value) + capsys.readouterr().err
+    with pytest.raises((SystemExit, ValueError)):
+        parse_args(["--conf", "configs/tt.yaml", "--data_dir", "a", "--features_dir", "f"])
+    help_text = build_parser()[0].format_help()
+    for flag in ("--config", "--overwrite_output_dir", "--load_best_model_at_end", "-v [VERBOSE]"):
+        assert flag in help_text, flag
+
+
+def test_existing_output_dir_is_refused_unless_resumed_or_overwritten(tmp_path, train_module, synthxum):
+    from vsum.training import VsumTrainingArguments, prepare_output_dir
+
+    output_dir = tmp_path / "run"
+    (output_dir / "checkpoints" / "checkpoint-2").mkdir(parents=True)
+    (output_dir / "eval_log.jsonl").write_text('{"step": 2}\n')
+    (output_dir / "notes.txt").write_text("mine")
+    argv = training_argv(synthxum, tmp_path / "cache", output_dir, "--no_do_eval")
+    with pytest.raises(ValueError, match="previous run .*checkpoints, eval_log.jsonl.*--overwrite_output_dir"):
+        run_in_process(train_module, argv)  # refused before any model is built or file written
+    assert (output_dir / "eval_log.jsonl").read_text() == '{"step": 2}\n'
+    prepare_output_dir(VsumTrainingArguments(output_dir=str(output_dir), resume_from_checkpoint="latest"))
+    assert (output_dir / "eval_log.jsonl").exists()
+    prepare_output_dir(VsumTrainingArguments(output_dir=str(output_dir), overwrite_output_dir=True))
+    assert sorted(p.name for p in output_dir.iterdir()) == ["notes.txt"]
+    prepare_output_dir(VsumTrainingArguments(output_dir=str(tmp_path / "fresh")))  # a new folder is fine
+
+
+def test_lr_schedules_and_weight_decay_groups():
+    from vsum import VsumModel
+    from vsum.tiny import tiny_config
+    from vsum.training import VsumTrainingArguments, build_lr_scheduler, optimizer_parameter_groups
+
+    model = VsumModel(tiny_config())
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    groups = optimizer_parameter_groups(model, 0.05, all_parameters=True)
+    assert len(groups) == 1 and groups[0]["weight_decay"] == 0.05 and len(groups[0]["params"]) == len(trainable)
+    decayed, not_decayed = optimizer_parameter_groups(model, 0.05)
+    assert not_decayed["weight_decay"] == 0.0 and len(decayed["params"]) + len(not_decayed["params"]) == len(trainable)
+    assert not_decayed["params"] and decayed["params"]
+
+    def lrs(args, steps=12, steps_per_epoch=4):
+        optimizer = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+        scheduler = build_lr_scheduler(optimizer, args, max_train_steps=steps, steps_per_epoch=steps_per_epoch)
+        values = []
+        for _ in range(steps):
+            values.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+        return values
+
+    per_epoch = lrs(VsumTrainingArguments(lr_scheduler_type="cosine_per_epoch", warmup_ratio=0.0))
+    expected = [0.5 * (1 + np.cos(np.pi * epoch / 3)) for epoch in range(3)]
+    assert np.allclose(per_epoch, np.repeat(expected, 4))  # lr0 for the whole first epoch: no warmup
+    per_step = lrs(VsumTrainingArguments(lr_scheduler_type="cosine", warmup_ratio=0.25))
+    assert per_step[0] == 0.0 and per_step[3] == pytest.approx(1.0) and len(set(per_step[3:])) == 9
 
 
 def test_cli_overrides_config_and_ablation_flags(tmp_path):
@@ -358,3 +510,122 @@ def test_incomplete_checkpoint_is_never_latest(tmp_path):
     (root / ".tmp-checkpoint-8").mkdir()
     (root / "checkpoint-9").mkdir()  # no training state: interrupted before it was complete
     assert latest_checkpoint(tmp_path) == root / "checkpoint-4"
+
+
+# ---------------------------------------------------------------------------------------------------- kill and resume
+
+KILLED = 75
+# Runs scripts/train.py in a child process that dies (os._exit: no cleanup, like SIGKILL) at a named point.
+_KILL_WRAPPER = r"""
+import importlib.util, os, shutil, sys
+
+spec = importlib.util.spec_from_file_location("vsum_train_script", sys.argv[1])
+train = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(train)
+point, step = sys.argv[2], int(sys.argv[3])
+
+
+def die_after(original, condition):
+    def wrapped(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if condition(*args, **kwargs):
+            os._exit(75)  # KILLED
+        return result
+
+    return wrapped
+
+
+if point == "after_checkpoint":  # the checkpoint at `step` is complete; that epoch's evaluation has not run
+    train.save_checkpoint = die_after(train.save_checkpoint, lambda acc, out, state, limit: state["completed_steps"] == step)
+elif point == "after_eval_log":  # the evaluation at `step` is logged; no checkpoint records it yet
+    train.append_eval_log = die_after(train.append_eval_log, lambda out, record: record["step"] == step)
+elif point == "during_export":  # final/'s temporary folder is filled, not yet renamed
+    shutil.copytree = die_after(shutil.copytree, lambda src, dst, **kw: os.path.basename(dst).startswith(".final."))
+else:
+    raise SystemExit(f"unknown kill point {point}")
+train.main(sys.argv[4:])
+raise SystemExit("the run finished without reaching the kill point")
+"""
+
+# 4 training videos, batch 2: 2 steps per epoch, 3 epochs; evaluation and a checkpoint at every epoch end.
+_KILL_RUN_ARGS = ("--num_train_epochs", "3", "--checkpointing_steps", "2", "--no_text_metrics")
+
+
+@pytest.fixture(scope="module")
+def reference_run(train_module, synthxum, tmp_path_factory):
+    """The uninterrupted run the interrupted ones must reproduce."""
+    root = tmp_path_factory.mktemp("reference")
+    argv = training_argv(synthxum, root / "cache", root / "run", *_KILL_RUN_ARGS)
+    metrics = run_in_process(train_module, argv)
+    return root / "run", metrics
+
+
+def _eval_log(output_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (output_dir / "eval_log.jsonl").read_text().splitlines()]
+
+
+def _assert_same_log(log: list[dict], reference: list[dict]) -> None:
+    assert [(r["step"], r["epoch"]) for r in log] == [(r["step"], r["epoch"]) for r in reference]
+    for record, expected in zip(log, reference):
+        assert record.keys() == expected.keys()
+        for key, value in expected.items():
+            if isinstance(value, float):
+                assert record[key] == pytest.approx(value, rel=1e-5, abs=1e-6), (record["step"], key)
+            else:
+                assert record[key] == value, (record["step"], key)
+
+
+def _assert_complete_export(folder: Path) -> None:
+    names = {p.name for p in folder.iterdir()}
+    for name in ("config.json", "model.safetensors", "processor_config.json", "README.md", "handler.py", "pipeline.py"):
+        assert name in names, (folder, name)
+    assert "custom_pipelines" in json.loads((folder / "config.json").read_text())
+    readme = (folder / "README.md").read_text()
+    assert "\n# \n" not in readme and 'pipeline("video-summarization"' in readme
+
+
+def test_reference_run_exports_the_best_model_complete(reference_run, caplog):
+    output_dir, metrics = reference_run
+    log = _eval_log(output_dir)
+    assert [r["step"] for r in log] == [2, 4, 6]
+    best = max(log, key=lambda r: r["f1_mean"])  # --metric_for_best_model f1_mean, greater is better
+    assert metrics["f1_mean"] == best["f1_mean"]
+    for folder in (output_dir / "best", output_dir / "final"):
+        _assert_complete_export(folder)
+    best_weights = load_file(output_dir / "best" / "model.safetensors")
+    final_weights = load_file(output_dir / "final" / "model.safetensors")
+    assert all(torch.equal(best_weights[k], final_weights[k]) for k in best_weights)
+    assert f"step {best['step']} (epoch {best['epoch']})" in (output_dir / "final" / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "point, step",
+    [("after_checkpoint", 2), ("after_eval_log", 4), ("during_export", 6)],
+    ids=["killed-after-checkpoint-before-eval", "killed-after-eval-before-checkpoint", "killed-during-final-export"],
+)
+def test_killed_run_resumes_to_the_uninterrupted_result(point, step, reference_run, train_module, synthxum, tmp_path):
+    reference_dir, reference_metrics = reference_run
+    output_dir = tmp_path / "run"
+    argv = training_argv(synthxum, tmp_path / "cache", output_dir, *_KILL_RUN_ARGS)
+    done = subprocess.run(
+        [sys.executable, "-c", _KILL_WRAPPER, str(REPO_ROOT / "scripts" / "train.py"), point, str(step), *argv],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == KILLED, done.stderr[-3000:]
+    assert not (output_dir / "final").exists()  # never a partial export
+    if point == "during_export":  # killed inside the export: its temporary folder is all that exists
+        assert [p.name for p in output_dir.iterdir() if p.name.startswith(".final.")]
+        _assert_same_log(_eval_log(output_dir), _eval_log(reference_dir))
+
+    metrics = run_in_process(train_module, [*argv, "--resume_from_checkpoint", "latest"])
+
+    _assert_same_log(_eval_log(output_dir), _eval_log(reference_dir))  # no missing and no duplicate evaluation
+    assert metrics == pytest.approx(reference_metrics, rel=1e-5, abs=1e-6)
+    _assert_complete_export(output_dir / "final")
+    expected = load_file(reference_dir / "final" / "model.safetensors")
+    resumed = load_file(output_dir / "final" / "model.safetensors")
+    for name in expected:
+        assert torch.allclose(expected[name], resumed[name], atol=1e-6), name
