@@ -1,9 +1,10 @@
 # Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Train a vsum-la model (video summary + text summary) with 🤗 Accelerate, evaluate it, export it for the Hub.
 
-The recipe defaults are the VideoXum paper's: start from BLIP (`Salesforce/blip-image-captioning-base`), frozen ViT,
-AdamW lr 2e-5 (weight decay 0.01), gradient clipping 1.0, batch size 16, 28 epochs, loss 15 * saliency BCE + 1 * text
-cross-entropy, at most 512 frames per training video, warmup then cosine decay.
+The defaults are this project's recipe: start from BLIP (`Salesforce/blip-image-captioning-base`), frozen ViT,
+AdamW lr 2e-5 (weight decay 0.01, not on biases/norms), gradient clipping 1.0, batch size 16, 28 epochs, loss
+15 * saliency BCE + 1 * text cross-entropy, at most 512 frames per training video, warmup then per-step cosine decay.
+`configs/videoxum_official.yaml` reproduces the official VideoXum TT+CA recipe instead (see the README).
 
 Launch it like any accelerate script (`accelerate config` once describes the machine: GPUs, mixed precision,
 FSDP or DeepSpeed; the script has no distributed code of its own):
@@ -16,13 +17,18 @@ FSDP or DeepSpeed; the script has no distributed code of its own):
     ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 --num_machines 1 \
         --mixed_precision no --dynamo_backend no scripts/train.py --config configs/synthxum_tiny.yaml
 
-Flags given on the command line override the values of `--config`. Resume an interrupted run with
-`--resume_from_checkpoint latest`: the same data order, optimizer, scheduler and RNG states continue where the last
-complete checkpoint stopped.
+Flags given on the command line override the values of `--config` (a yaml file may start from another one with
+`extends: other.yaml`; `--config` can be repeated, later files win). Abbreviated flags are errors. An
+`--output_dir` holding a previous run is refused unless the run resumes it (`--resume_from_checkpoint latest`: the
+same data order, optimizer, scheduler and RNG states, eval log and best model continue where the last complete
+checkpoint stopped; a missing evaluation is redone) or `--overwrite_output_dir` starts over.
 
 Outputs in `--output_dir`: `checkpoints/checkpoint-<step>` (the last `--checkpoints_total_limit`), `best/` (the best
-model on the validation split by `--metric_for_best_model`), `eval_log.jsonl` (every evaluation), and `final/`, a
-Hub-ready folder (`save_pretrained` + remote code + README.md with the metrics) that `--push_to_hub` uploads.
+model on the validation split by `--metric_for_best_model`, a complete Hub-ready folder), `eval_log.jsonl` (every
+evaluation), and `final/`, the Hub-ready folder (`save_pretrained` + remote code + pipeline + handler + README.md
+with the metrics) that `--push_to_hub` uploads: the best model with `--load_best_model_at_end` (the default when
+evaluating), else the last one. Every folder is written to a temporary name and renamed: never left partial.
+Logs are quiet by default (our progress, evaluations and new-best lines); `-v` adds the libraries' details.
 """
 
 from __future__ import annotations
