@@ -44,7 +44,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import torch
-from accelerate import Accelerator, PartialState
+from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
 from torch.utils.data import DataLoader
@@ -134,8 +134,9 @@ def training_function(model_args, data_args, train_args) -> dict:
     """Trains, evaluates and exports; returns the evaluation metrics of the exported model (the best one with
     `--load_best_model_at_end`, else the last evaluation; empty without evaluation)."""
     configure_logging(train_args.verbose)
-    # Before anything is written: a folder holding a previous run is refused (or cleared with --overwrite_output_dir).
-    prepare_output_dir(train_args, is_main_process=PartialState().is_main_process)
+    # Before anything is written, on every process: a folder holding a previous run is refused. (No PartialState
+    # here: one created before the Accelerator makes every CPU process "main" under ACCELERATE_USE_CPU.)
+    prepare_output_dir(train_args, is_main_process=False)
     trackers = resolve_trackers(train_args.report_to)
     accelerator = Accelerator(
         mixed_precision=resolve_mixed_precision(train_args.mixed_precision),
@@ -151,7 +152,9 @@ def training_function(model_args, data_args, train_args) -> dict:
     )
     set_seed(train_args.seed)
     if accelerator.is_main_process:
+        prepare_output_dir(train_args, is_main_process=True)  # --overwrite_output_dir: the main process clears it
         os.makedirs(train_args.output_dir, exist_ok=True)
+    accelerator.wait_for_everyone()
 
     model, processor = build_model_and_processor(model_args, data_args.max_train_frames)
     model = apply_lora(model, model_args)

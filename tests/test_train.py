@@ -439,11 +439,13 @@ def test_push_network_failure_names_the_intact_folder(run_training, tmp_path, mo
     assert sorted(p.name for p in final.iterdir()) == before and (final / "model.safetensors").stat().st_size > 0
 
 
-def test_video_run(run_training, tmp_path):
+def test_video_run(run_training, tmp_path, caplog):
     output_dir = tmp_path / "run"
-    metrics = run_training(output_dir, "--num_train_epochs", "1", "--no_text_metrics", source="videos")
+    metrics = run_training(output_dir, "--num_train_epochs", "1", "--no_text_metrics", "-v", source="videos")
     assert metrics["num_videos"] == 2 and np.isfinite(metrics["f1_mean"])
     assert (output_dir / "final" / "model.safetensors").is_file()
+    # --verbose: the libraries' details are back (accelerate's lines at every checkpoint).
+    assert any("Saving current state" in record.getMessage() for record in caplog.records)
 
 
 def test_lora_run_saves_adapters_and_merged_export_loads_without_peft(run_training, tmp_path):
@@ -603,7 +605,9 @@ def test_reference_run_exports_the_best_model_complete(reference_run, caplog):
     [("after_checkpoint", 2), ("after_eval_log", 4), ("during_export", 6)],
     ids=["killed-after-checkpoint-before-eval", "killed-after-eval-before-checkpoint", "killed-during-final-export"],
 )
-def test_killed_run_resumes_to_the_uninterrupted_result(point, step, reference_run, train_module, synthxum, tmp_path):
+def test_killed_run_resumes_to_the_uninterrupted_result(
+    point, step, reference_run, train_module, synthxum, tmp_path, caplog
+):
     reference_dir, reference_metrics = reference_run
     output_dir = tmp_path / "run"
     argv = training_argv(synthxum, tmp_path / "cache", output_dir, *_KILL_RUN_ARGS)
@@ -620,7 +624,16 @@ def test_killed_run_resumes_to_the_uninterrupted_result(point, step, reference_r
         assert [p.name for p in output_dir.iterdir() if p.name.startswith(".final.")]
         _assert_same_log(_eval_log(output_dir), _eval_log(reference_dir))
 
+    caplog.clear()
     metrics = run_in_process(train_module, [*argv, "--resume_from_checkpoint", "latest"])
+    messages = [record.getMessage() for record in caplog.records]
+    if point == "after_checkpoint":
+        assert "The evaluation at step 2 is missing from the checkpoint: evaluating now" in messages
+        assert [m for m in messages if m.startswith("New best f1_mean=") and "at step 2 (previous: none)" in m]
+    # Quiet by default: no per-checkpoint library lines, no shared-tensor warning, metrics rounded on one line.
+    assert not [m for m in messages if "Saving current state" in m or "Removed shared tensor" in m]
+    eval_lines = [m for m in messages if m.startswith("eval step ")]
+    assert eval_lines and all(len(m) < 400 and "{" not in m for m in eval_lines)
 
     _assert_same_log(_eval_log(output_dir), _eval_log(reference_dir))  # no missing and no duplicate evaluation
     assert metrics == pytest.approx(reference_metrics, rel=1e-5, abs=1e-6)

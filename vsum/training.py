@@ -349,8 +349,9 @@ RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs")
 
 def prepare_output_dir(train_args: VsumTrainingArguments, is_main_process: bool = True) -> None:
     """Refuses an `--output_dir` holding a previous run unless the run resumes it or `--overwrite_output_dir` is given
-    (the transformers Trainer convention); with `--overwrite_output_dir` the main process deletes the previous
-    run's outputs (only the names in `RUN_OUTPUTS` and the export folder, nothing else in the folder).
+    (the transformers Trainer convention); with `--overwrite_output_dir` and `is_main_process` the previous run's
+    outputs are deleted (only the names in `RUN_OUTPUTS` and the export folder, nothing else in the folder); other
+    processes only check.
 
     Raises:
         `ValueError`: naming the folder and what it holds.
@@ -746,12 +747,18 @@ def configure_logging(verbose: bool) -> None:
     import transformers
 
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    logging.getLogger().setLevel(logging.INFO)  # also when a host (a notebook, pytest) configured logging before us
     library_level = logging.INFO if verbose else logging.WARNING
     for name in ("accelerate", "accelerate.checkpointing", "accelerate.accelerator"):
         logging.getLogger(name).setLevel(library_level)
     # The tied text-decoder embeddings are saved once on purpose: the warning says nothing the user can act on.
     logging.getLogger("accelerate.utils.other").setLevel(logging.INFO if verbose else logging.ERROR)
-    transformers.logging.set_verbosity_info() if verbose else transformers.logging.set_verbosity_warning()
+    if verbose:
+        transformers.logging.set_verbosity_info()
+        transformers.logging.enable_progress_bar()
+    else:  # no "Writing model shards" bar at every checkpoint and export
+        transformers.logging.set_verbosity_warning()
+        transformers.logging.disable_progress_bar()
 
 
 def num_update_steps(num_batches: int, gradient_accumulation_steps: int) -> int:
