@@ -51,6 +51,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from vsum.data.collator import LengthGroupedSampler, VsumDataCollator
+from vsum.evaluation import effective_generation, generation_kwargs
 from vsum.hub import export_model, push_folder_to_hub
 from vsum.io_utils import atomic_folder
 from vsum.training import (
@@ -61,6 +62,7 @@ from vsum.training import (
     build_model_and_processor,
     build_optimizer,
     configure_logging,
+    core_model,
     count_parameters,
     ensure_synthxum,
     evaluate,
@@ -398,6 +400,11 @@ def export_folder(accelerator, model, processor, model_args, data_args, train_ar
         repo_id=train_args.hub_model_id,
         base_model=model_args.model_name_or_path,
         fps=data_args.fps,
+        # What the evaluation's summaries used: the flags over the model's own generation_config (saved with it).
+        generation=effective_generation(
+            core_model(unwrapped),
+            generation_kwargs(train_args.num_beams, train_args.max_length, train_args.min_length),
+        ),
     )
 
 

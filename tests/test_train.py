@@ -598,7 +598,9 @@ def test_reference_run_exports_the_best_model_complete(reference_run, caplog):
     best_weights = load_file(output_dir / "best" / "model.safetensors")
     final_weights = load_file(output_dir / "final" / "model.safetensors")
     assert all(torch.equal(best_weights[k], final_weights[k]) for k in best_weights)
-    assert f"step {best['step']} (epoch {best['epoch']})" in (output_dir / "final" / "README.md").read_text()
+    readme = (output_dir / "final" / "README.md").read_text()
+    assert f"step {best['step']} (epoch {best['epoch']})" in readme
+    assert "`max_length=12`, `min_length=2`" in readme  # the decoding the metrics were computed with (the flags)
 
 
 @pytest.mark.parametrize(

@@ -208,13 +208,15 @@ def export_model(
     repo_id: str | None = None,
     base_model: str | None = None,
     fps: float = 1.0,
+    generation: dict[str, Any] | None = None,
     template_path: str | os.PathLike | None = None,
 ) -> Path:
     """Writes a complete Hub-ready folder, atomically (a temporary folder renamed at the end: an interrupted export
     never leaves `folder` partial): `save_pretrained` of `model` (a `VsumModel`, with its `generation_config.json`; or
     a `PeftModel`: then only the adapters) and `processor` (the remote-code files come with the auto_map
     registration) plus `README.md`; full models also get the `video-summarization` pipeline, `handler.py` and
-    `requirements.txt` (Inference Endpoints)."""
+    `requirements.txt` (Inference Endpoints). `generation`: the decoding settings the `metrics` were computed with
+    (default: the model's `generation_config`), described in the card."""
     adapter_only = hasattr(model, "get_base_model")
     config = model.get_base_model().config if adapter_only else model.config
     card = render_model_card(
@@ -227,7 +229,7 @@ def export_model(
         repo_id=repo_id,
         base_model=base_model,
         fps=fps,
-        generation=generation_settings(model.get_base_model() if adapter_only else model),
+        generation=generation or generation_settings(model.get_base_model() if adapter_only else model),
         template_path=template_path,
         adapter_only=adapter_only,
     )

@@ -179,9 +179,12 @@ class VsumTrainingArguments:
     text_metrics: bool = field(
         default=True, metadata={"help": "Generate summaries and compute BLEU/METEOR/ROUGE/CIDEr."}
     )
-    num_beams: int = field(default=3)
-    max_length: int = field(default=128)
-    min_length: int = field(default=10)
+    num_beams: int | None = field(
+        default=None,
+        metadata={"help": "Beams for the evaluation's summaries (default: the model's generation_config)."},
+    )
+    max_length: int | None = field(default=None, metadata={"help": "Default: the model's generation_config."})
+    min_length: int | None = field(default=None, metadata={"help": "Default: the model's generation_config."})
     logging_steps: int = field(default=10)
     report_to: str = field(
         default="auto", metadata={"help": "'auto' (tensorboard if installed), 'none', or a tracker."}
