@@ -43,7 +43,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
 from accelerate import Accelerator
 from accelerate.logging import get_logger
 from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed

@@ -616,8 +616,6 @@ def atomic_save_pretrained(model, processor, folder: str | os.PathLike) -> None:
 # ---------------------------------------------------------------------------------------------------- optimisation
 
 
-
-
 def optimizer_parameter_groups(model, weight_decay: float, all_parameters: bool = False) -> list[dict[str, Any]]:
     """AdamW parameter groups of the trainable parameters: decay on all of them (`all_parameters`, the official
     VideoXum code) or none on biases, LayerNorms, position embeddings and the RBF bandwidth (the usual transformers
