@@ -606,13 +606,6 @@ def is_better(value: float, best: float | None, greater_is_better: bool) -> bool
     return value > best if greater_is_better else value < best
 
 
-def atomic_save_pretrained(model, processor, folder: str | os.PathLike) -> None:
-    """`save_pretrained` of model and processor into `folder` through a fresh temporary folder renamed at the end."""
-    with atomic_folder(folder) as tmp:
-        model.save_pretrained(tmp)
-        processor.save_pretrained(tmp)
-
-
 # ---------------------------------------------------------------------------------------------------- optimisation
 
 

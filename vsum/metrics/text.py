@@ -22,8 +22,12 @@ percent. The PTB tokenizer and METEOR run Java programs, so a Java runtime must 
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -139,6 +143,25 @@ def coco_caption_scores(gts: dict[Any, list[str]], res: dict[Any, list[str]], me
     return {key: float(value) for key, value in zip(V2T_KEYS, values)}
 
 
+@contextlib.contextmanager
+def _java_stderr_silenced():
+    """The Stanford tokenizer (a Java child process that inherits our stderr) prints one "PTBTokenizer tokenized N
+    tokens" line per call; training logs got two per evaluation. File descriptor 2 is pointed at /dev/null while it
+    runs, unless the `vsum.metrics` logger is at DEBUG level."""
+    if logging.getLogger(__name__).isEnabledFor(logging.DEBUG):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def ptb_tokenize(captions: dict[Any, list[str]]) -> dict[Any, list[str]]:
     """Tokenizes captions with pycocoevalcap's Stanford PTB tokenizer (lower-cased, punctuation removed).
 
@@ -151,7 +174,8 @@ def ptb_tokenize(captions: dict[Any, list[str]]) -> dict[Any, list[str]]:
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
 
     check_java()
-    tokenized = PTBTokenizer().tokenize({key: [{"caption": c} for c in caps] for key, caps in captions.items()})
+    with _java_stderr_silenced():
+        tokenized = PTBTokenizer().tokenize({key: [{"caption": c} for c in caps] for key, caps in captions.items()})
     for key, caps in captions.items():
         if len(tokenized.get(key, [])) != len(caps):
             raise RuntimeError(
