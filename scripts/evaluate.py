@@ -73,6 +73,10 @@ class EvaluationArguments:
     trust_remote_code: bool = field(
         default=False, metadata={"help": "Load the model with the code shipped in the checkpoint (runs that code)."}
     )
+    dtype: str = field(
+        default="auto",
+        metadata={"help": "auto (bf16 on GPUs that support it, fp32 on CPU), float32, bfloat16 or float16."},
+    )
     hub_model_id: str | None = field(
         default=None,
         metadata={
@@ -195,7 +199,7 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
         update_model_card,
         write_outputs,
     )
-    from vsum.loading import load_model_and_processor
+    from vsum.loading import load_model_and_processor, resolve_dtype
     from vsum.training import DataArguments, IndexedCollator, load_splits
 
     accelerator = Accelerator()
@@ -205,7 +209,8 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
     model, processor = load_model_and_processor(
         args.model_name_or_path, device="cpu", trust_remote_code=args.trust_remote_code
     )
-    model = model.to(accelerator.device).eval()  # inference only: no DDP wrapper needed
+    # Inference only (no DDP wrapper). Saliency post-processing stays float64 whatever the model's dtype.
+    model = model.to(accelerator.device, dtype=resolve_dtype(args.dtype, str(accelerator.device))).eval()
     summary_ratio = args.summary_ratio or model.config.summary_ratio
     fps = args.fps or processor.video_processor.fps
     generate_kwargs = generation_kwargs(args.num_beams, args.max_length, args.min_length)

@@ -422,3 +422,36 @@ def test_baselines(setup):
         evaluation.baseline_predictions(test_set, "constant_text")
     with pytest.raises(ValueError, match="kind must be one of"):
         evaluation.baseline_predictions(test_set, "median")
+
+
+def test_dtype_reaches_the_model_and_bf16_keeps_the_selection(evaluate_module, setup, features_run):
+    from vsum.evaluation import read_predictions
+
+    _, fp32_dir, _ = features_run
+    bf16_dir = setup["root"] / "out-bf16"
+    _run(
+        evaluate_module,
+        setup,
+        bf16_dir,
+        "--features_dir",
+        setup["features_dir"],
+        "--num_beams",
+        "2",
+        "--dtype",
+        "bfloat16",
+    )
+    fp32 = read_predictions(fp32_dir / "predictions.jsonl")
+    bf16 = read_predictions(bf16_dir / "predictions.jsonl")
+    # bf16 scores differ in the 3rd digit; the selected keyframes are what the metrics use.
+    assert [p["keyframes"] for p in bf16] == [p["keyframes"] for p in fp32]
+    assert any(a != b for p, q in zip(bf16, fp32) for a, b in zip(p["scores"], q["scores"]))
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        _run(
+            evaluate_module,
+            setup,
+            setup["root"] / "out-bad",
+            "--features_dir",
+            setup["features_dir"],
+            "--dtype",
+            "float8",
+        )
