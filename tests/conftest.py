@@ -28,6 +28,59 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"VSUM_TEST_ORDER must be 'reverse' or 'shuffle:<seed>', got {order!r}")
 
 
+def load_script(file_name: str, module_name: str):
+    """A fresh module object for `scripts/<file_name>`, registered as `sys.modules[module_name]` (its dataclasses,
+    with `from __future__ import annotations`, look their module up while being defined)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(module_name, os.path.join(REPO_ROOT, "scripts", file_name))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_tiny_clip():
+    """A random 1-layer `CLIPModel` (32 px images, 16-d projection) and its `CLIPProcessor`, with a character-level
+    BPE vocabulary (no merges) that tokenizes lower-case text. Seed torch before calling for fixed weights."""
+    import string
+
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
+
+    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
+    for char in string.ascii_lowercase:
+        vocab[char] = len(vocab)
+        vocab[char + "</w>"] = len(vocab)
+    config = CLIPConfig(
+        text_config={
+            "vocab_size": len(vocab),
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "max_position_embeddings": 64,
+            "bos_token_id": 0,
+            "eos_token_id": 1,
+            "pad_token_id": 1,
+        },
+        vision_config={
+            "hidden_size": 32,
+            "intermediate_size": 37,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "image_size": 32,
+            "patch_size": 16,
+        },
+        projection_dim=16,
+    )
+    model = CLIPModel(config).eval()
+    processor = CLIPProcessor(
+        image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+        tokenizer=CLIPTokenizer(vocab=vocab, merges=[]),
+    )
+    return model, processor
+
+
 WORDS = ["red", "green", "blue", "circle", "square", "moves", "left", "right", "up", "down", "flash", "bright"]
 
 
@@ -150,6 +203,23 @@ def no_project_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HOME=str(tmp_path / "hf_home"))
     return env
+
+
+@pytest.fixture()
+def run_without_vsum(no_project_env, tmp_path):
+    """Runs `python -c code *args` in a fresh process without the `vsum` package (`no_project_env`, cwd `tmp_path`),
+    asserts it exits 0 (else fails with the end of its stderr) and returns its stdout."""
+    import subprocess
+
+    def run(code: str, *args, timeout: float = 300) -> str:
+        command = [sys.executable, "-c", code, *map(str, args)]
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=no_project_env, cwd=tmp_path, timeout=timeout
+        )
+        assert result.returncode == 0, result.stderr[-4000:]
+        return result.stdout
+
+    return run
 
 
 PYTHON = sys.executable

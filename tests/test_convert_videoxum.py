@@ -173,7 +173,7 @@ def _batches(processor):
     ]
 
 
-def test_converted_tt_ca_checkpoint_reproduces_the_official_forward(tmp_path, blip_dir, no_project_env):
+def test_converted_tt_ca_checkpoint_reproduces_the_official_forward(tmp_path, blip_dir, run_without_vsum):
     from vsum import VsumProcessor
 
     state = official_state_dict(blip_dir, with_ca=True)
@@ -218,16 +218,8 @@ def test_converted_tt_ca_checkpoint_reproduces_the_official_forward(tmp_path, bl
     batches = _batches(processor)
     inputs_file = tmp_path / "inputs.pt"
     torch.save(batches, inputs_file)
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(output_dir), str(inputs_file)],
-        capture_output=True,
-        text=True,
-        env=no_project_env,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert child.returncode == 0, child.stderr[-3000:]
-    loaded = json.loads(child.stdout.strip().splitlines()[-1])
+    stdout = run_without_vsum(CHILD, output_dir, inputs_file)
+    loaded = json.loads(stdout.strip().splitlines()[-1])
     assert loaded["module"].startswith("transformers_modules")
     assert loaded["prompt"] == "a video of " and loaded["prompt_ids"] == processor.prompt_token_ids
     assert loaded["generation"] == [3, 128, 10] and loaded["ids_shape"][0] == 2

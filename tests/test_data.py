@@ -6,7 +6,6 @@ Offline; one small SynthXum set (8 videos of 12-16 s at 32 px) is generated once
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import load_script
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,11 +46,8 @@ def copy_dataset(src: Path, dst: Path, with_features: bool = True) -> Path:
     return dst
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("prepare_videoxum", REPO_ROOT / "scripts" / "prepare_videoxum.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_prepare_script():
+    return load_script("prepare_videoxum.py", "prepare_videoxum")
 
 
 @pytest.fixture(scope="session")
@@ -483,7 +480,7 @@ def test_prepare_script_parquet_round_trip(synthxum, tmp_path, cache_dir):
 
     from vsum.data import load_videoxum
 
-    script = load_script()
+    script = load_prepare_script()
     out = tmp_path / "hub" / "videoxum"
     argv = ["--data_dir", str(synthxum.out_dir), "--features_dir", str(synthxum.out_dir / "feat")]
     argv += ["--output_dir", str(out), "--cache_dir", str(cache_dir), "--max_shard_size", "1KB"]
@@ -521,7 +518,7 @@ def test_prepare_script_card_describes_synthxum_with_embedded_videos(synthxum, t
     import datasets
     import yaml
 
-    script = load_script()
+    script = load_prepare_script()
     out = tmp_path / "synthxum-parquet"
     argv = ["--data_dir", str(synthxum.out_dir), "--video_dir", str(synthxum.video_dir), "--output_dir", str(out)]
     assert script.main(argv + ["--cache_dir", str(cache_dir)]) == 0
@@ -550,7 +547,7 @@ def test_prepare_script_card_records_the_encoder_and_a_videoxum_subset(synthxum,
 
     from vsum.data import FEATURES_INFO_FILENAME, write_features_info
 
-    script = load_script()
+    script = load_prepare_script()
     root = copy_dataset(synthxum.out_dir, tmp_path / "vx")  # no synthxum_info.json: a VideoXum folder
     base = ["--data_dir", str(root), "--features_dir", str(root / "feat"), "--cache_dir", str(cache_dir)]
     assert script.main(base + ["--output_dir", str(tmp_path / "unrecorded")]) == 0
@@ -583,7 +580,7 @@ def test_prepare_script_card_records_the_encoder_and_a_videoxum_subset(synthxum,
 
 
 def test_prepare_script_refuses_abbreviated_options(synthxum, tmp_path, capsys):
-    script = load_script()
+    script = load_prepare_script()
     with pytest.raises(SystemExit) as exit_info:
         script.main(["--data_dir", str(synthxum.out_dir), "--output_dir", str(tmp_path / "x"), "--over"])
     assert exit_info.value.code == 2 and "unrecognized arguments: --over" in capsys.readouterr().err
@@ -592,7 +589,7 @@ def test_prepare_script_refuses_abbreviated_options(synthxum, tmp_path, capsys):
 def test_prepare_script_push_failure_is_a_clear_error(synthxum, tmp_path, cache_dir, monkeypatch, capsys):
     import datasets
 
-    script = load_script()
+    script = load_prepare_script()
 
     def unreachable(self, repo_id, **kwargs):
         raise ConnectionError("Name or service not known")

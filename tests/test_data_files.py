@@ -4,12 +4,12 @@ SynthXum's atomic writes and its `synthxum_info.json`."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import load_script
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -47,13 +47,10 @@ def test_find_video_tries_the_extensions_in_order_then_without_the_v_prefix(tmp_
 def test_extract_features_uses_the_library_find_video():
     from vsum.data import find_video
 
-    spec = importlib.util.spec_from_file_location("extract_features_mod", REPO_ROOT / "scripts" / "extract_features.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
     try:
-        spec.loader.exec_module(module)
+        module = load_script("extract_features.py", "extract_features_mod")
     finally:
-        del sys.modules[spec.name]
+        sys.modules.pop("extract_features_mod", None)
     assert module.find_video is find_video
     source = (REPO_ROOT / "scripts" / "extract_features.py").read_text()
     assert "def find_video" not in source

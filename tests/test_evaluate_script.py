@@ -5,16 +5,14 @@ functions are imported from `vsum.evaluation`."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import string
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import yaml
+from conftest import load_script, make_tiny_clip
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -37,18 +35,12 @@ METRIC_KEYS = {
 
 @pytest.fixture(scope="module")
 def evaluate_module():
-    spec = importlib.util.spec_from_file_location("vsum_evaluate_script", REPO_ROOT / "scripts" / "evaluate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up while being defined
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluate.py", "vsum_evaluate_script")
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """5 SynthXum videos (2 train, 3 test), a tiny checkpoint folder, its own frame features, a tiny CLIP folder."""
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
-
     from vsum import VsumModel
     from vsum.data import SYNTHXUM_WORDS, make_synthxum
     from vsum.tiny import make_tiny_processor, tiny_config
@@ -70,38 +62,10 @@ def setup(tmp_path_factory):
             features = model.encode_frames(inputs["pixel_values"], inputs["frame_mask"])[0]
         np.savez(features_dir / f"{video.stem}.npz", features=features.numpy())
 
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for char in string.ascii_lowercase:
-        vocab[char] = len(vocab)
-        vocab[char + "</w>"] = len(vocab)
-    clip_config = CLIPConfig(
-        text_config={
-            "vocab_size": len(vocab),
-            "hidden_size": 32,
-            "intermediate_size": 37,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "max_position_embeddings": 64,
-            "bos_token_id": 0,
-            "eos_token_id": 1,
-            "pad_token_id": 1,
-        },
-        vision_config={
-            "hidden_size": 32,
-            "intermediate_size": 37,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "image_size": 32,
-            "patch_size": 16,
-        },
-        projection_dim=16,
-    )
     clip_dir = root / "clip"
-    CLIPModel(clip_config).save_pretrained(str(clip_dir))
-    CLIPProcessor(
-        image_processor=CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
-        tokenizer=CLIPTokenizer(vocab=vocab, merges=[]),
-    ).save_pretrained(str(clip_dir))
+    clip_model, clip_processor = make_tiny_clip()
+    clip_model.save_pretrained(str(clip_dir))
+    clip_processor.save_pretrained(str(clip_dir))
     return {
         "root": root,
         "data_dir": str(result.out_dir),

@@ -3,29 +3,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
-import sys
 
 import numpy as np
 import pytest
 import torch
-from conftest import REPO_ROOT
+from conftest import load_script
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location(
-        "extract_features", os.path.join(REPO_ROOT, "scripts", "extract_features.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses with `from __future__ import annotations` look the module up
-    spec.loader.exec_module(module)
-    return module
-
-
-extract_features = _load_script()
+extract_features = load_script("extract_features.py", "extract_features")
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import doctest
 import io
 import math
-import string
 import warnings
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import evaluate
 import numpy as np
 import pytest
 import torch
+from conftest import make_tiny_clip
 from scipy.stats import kendalltau, rankdata, spearmanr
 
 from vsum.metrics import text as text_metrics
@@ -380,41 +380,8 @@ def test_v2t_validation_errors():
 
 @pytest.fixture(scope="module")
 def tiny_clip():
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPProcessor, CLIPTokenizer
-
-    # Character-level BPE vocabulary (no merges): enough to tokenize lower-case text.
-    vocab = {"<|startoftext|>": 0, "<|endoftext|>": 1}
-    for char in string.ascii_lowercase:
-        vocab[char] = len(vocab)
-        vocab[char + "</w>"] = len(vocab)
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=[])
-    config = CLIPConfig(
-        text_config={
-            "vocab_size": len(vocab),
-            "hidden_size": 32,
-            "intermediate_size": 37,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "max_position_embeddings": 64,
-            "bos_token_id": 0,
-            "eos_token_id": 1,
-            "pad_token_id": 1,
-        },
-        vision_config={
-            "hidden_size": 32,
-            "intermediate_size": 37,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-            "image_size": 32,
-            "patch_size": 16,
-        },
-        projection_dim=16,
-    )
     torch.manual_seed(0)
-    model = CLIPModel(config).eval()
-    image_processor = CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
-    processor = CLIPProcessor(image_processor=image_processor, tokenizer=tokenizer)
-    return model, processor
+    return make_tiny_clip()
 
 
 def _direct_text_embedding(model, processor, text: str) -> np.ndarray:

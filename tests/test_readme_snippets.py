@@ -110,17 +110,9 @@ print(type(model).__module__, len(result["frames"]), bool(result["segments"]))
 """
 
 
-def test_demo_checkpoint_loads_without_vsum(no_project_env, tmp_path):
+def test_demo_checkpoint_loads_without_vsum(run_without_vsum):
     from vsum.loading import DEMO_CHECKPOINT, DEMO_VIDEO
 
-    result = subprocess.run(
-        [sys.executable, "-c", DEMO_CHILD, str(DEMO_CHECKPOINT), str(DEMO_VIDEO)],
-        cwd=tmp_path,
-        env=no_project_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    module, frames, has_segments = result.stdout.split()[-3:]
+    stdout = run_without_vsum(DEMO_CHILD, DEMO_CHECKPOINT, DEMO_VIDEO, timeout=600)
+    module, frames, has_segments = stdout.split()[-3:]
     assert module.startswith("transformers_modules") and frames == "22" and has_segments == "True"

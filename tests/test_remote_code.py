@@ -2,8 +2,6 @@
 """A saved folder loads with Auto* + trust_remote_code in a fresh process that cannot import the project."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import torch
@@ -43,7 +41,7 @@ print(json.dumps({
 """
 
 
-def test_remote_code_round_trip(tmp_path, tiny_model, tiny_processor, no_project_env):
+def test_remote_code_round_trip(tmp_path, tiny_model, tiny_processor, run_without_vsum):
     folder = tmp_path / "checkpoint"
     # The decoding recipe travels with the checkpoint (generation_config.json), edits included.
     tiny_model.generation_config.max_length = 14
@@ -62,16 +60,8 @@ def test_remote_code_round_trip(tmp_path, tiny_model, tiny_processor, no_project
     assert auto_map == {"AutoConfig": "configuration_vsum.VsumConfig", "AutoModel": "modeling_vsum.VsumModel"}
 
     video = write_video(tmp_path / "clip.mp4", duration=4.0, fps=10)
-    result = subprocess.run(
-        [sys.executable, "-c", CHILD, str(folder), video],
-        capture_output=True,
-        text=True,
-        env=no_project_env,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    child = json.loads(result.stdout.strip().splitlines()[-1])
+    stdout = run_without_vsum(CHILD, folder, video)
+    child = json.loads(stdout.strip().splitlines()[-1])
     assert all(module.startswith("transformers_modules") for module in child["classes"]), child["classes"]
     assert child["names"] == ["VsumConfig", "VsumModel", "VsumProcessor", "VsumVideoProcessor"]
 

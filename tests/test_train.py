@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import load_script
 from safetensors.torch import load_file
 
 
@@ -22,10 +22,7 @@ CONFIGS = sorted((REPO_ROOT / "configs").glob("*.yaml"))
 
 
 def _load_train_module():
-    spec = importlib.util.spec_from_file_location("vsum_train_script", REPO_ROOT / "scripts" / "train.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train.py", "vsum_train_script")
 
 
 @pytest.fixture(scope="module")

@@ -351,27 +351,10 @@ def resolve_model_name(model_name_or_path: str, model_name: str | None = None) -
 
 def eval_results(metrics: dict[str, Any], dataset_name: str, split: str) -> list:
     """`huggingface_hub.EvalResult`s of the numeric metrics (`vsum.hub.MODEL_INDEX_METRICS` and the released F1)."""
-    from huggingface_hub import EvalResult
-
     from .hub import MODEL_INDEX_METRICS
+    from .hub import eval_results as hub_eval_results
 
-    results = []
-    for key, (metric_type, metric_name) in {**MODEL_INDEX_METRICS, **RELEASED_MODEL_INDEX_METRICS}.items():
-        value = metrics.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            results.append(
-                EvalResult(
-                    task_type="video-summarization",
-                    task_name="Video summarization",
-                    dataset_type=dataset_name.lower(),
-                    dataset_name=dataset_name,
-                    dataset_split=split,
-                    metric_type=metric_type,
-                    metric_name=metric_name,
-                    metric_value=round(float(value), 4),
-                )
-            )
-    return results
+    return hub_eval_results(metrics, dataset_name, split, {**MODEL_INDEX_METRICS, **RELEASED_MODEL_INDEX_METRICS})
 
 
 def build_model_index(model_name: str, metrics: dict[str, Any], dataset_name: str, split: str) -> list[dict[str, Any]]:

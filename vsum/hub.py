@@ -65,6 +65,32 @@ def _markdown_table(rows: list[tuple[str, str]], header: tuple[str, str]) -> str
     return "\n".join(lines)
 
 
+def eval_results(
+    metrics: dict[str, Any], dataset_name: str, split: str, index_metrics: dict[str, tuple[str, str]] | None = None
+) -> list:
+    """`huggingface_hub.EvalResult`s of the numeric values in `metrics` whose keys are in `index_metrics` (default
+    `MODEL_INDEX_METRICS`), rounded to 4 decimals; booleans are not metric values and are left out."""
+    from huggingface_hub import EvalResult
+
+    results = []
+    for key, (metric_type, metric_name) in (MODEL_INDEX_METRICS if index_metrics is None else index_metrics).items():
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            results.append(
+                EvalResult(
+                    task_type="video-summarization",
+                    task_name="Video summarization",
+                    dataset_type=dataset_name.lower(),
+                    dataset_name=dataset_name,
+                    dataset_split=split,
+                    metric_type=metric_type,
+                    metric_name=metric_name,
+                    metric_value=round(float(value), 4),
+                )
+            )
+    return results
+
+
 def build_card_data(
     model_name: str,
     metrics: dict[str, Any] | None,
@@ -75,24 +101,9 @@ def build_card_data(
 ):
     """`ModelCardData` with `pipeline_tag`, tags and a model-index built from `metrics` (numeric keys of
     `MODEL_INDEX_METRICS` that are present)."""
-    from huggingface_hub import EvalResult, ModelCardData
+    from huggingface_hub import ModelCardData
 
-    eval_results = []
-    for key, (metric_type, metric_name) in MODEL_INDEX_METRICS.items():
-        value = (metrics or {}).get(key)
-        if isinstance(value, (int, float)):
-            eval_results.append(
-                EvalResult(
-                    task_type="video-summarization",
-                    task_name="Video summarization",
-                    dataset_type=dataset_name.lower(),
-                    dataset_name=dataset_name,
-                    dataset_split=eval_split,
-                    metric_type=metric_type,
-                    metric_name=metric_name,
-                    metric_value=round(float(value), 4),
-                )
-            )
+    results = eval_results(metrics or {}, dataset_name, eval_split)
     return ModelCardData(
         model_name=model_name,
         license=license,
@@ -100,7 +111,7 @@ def build_card_data(
         pipeline_tag="video-text-to-text",
         tags=["video-summarization", "vsum-la", "custom_code", dataset_name.lower()],
         base_model=base_model,
-        eval_results=eval_results or None,
+        eval_results=results or None,
     )
 
 
@@ -286,6 +297,7 @@ def push_folder_to_hub(
 __all__ = [
     "HubUploadError",
     "build_card_data",
+    "eval_results",
     "export_model",
     "hub_base_model",
     "push_folder_to_hub",
