@@ -144,6 +144,9 @@ def main(argv=None) -> dict:
     )
     timings["features_s"] = time.perf_counter() - start
 
+    # The same data and one decoding recipe for the validation during training and for the test scores.
+    data = ["--data_dir", str(data_dir), "--features_dir", str(features_dir), "--dataset_name", "SynthXum"]
+    decoding = ["--num_beams", "3", "--max_length", "32", "--min_length", "5"]
     results = {}
     for name, folder in init.items():
         start = time.perf_counter()
@@ -154,12 +157,7 @@ def main(argv=None) -> dict:
             [
                 "--model_name_or_path",
                 str(folder),
-                "--data_dir",
-                str(data_dir),
-                "--features_dir",
-                str(features_dir),
-                "--dataset_name",
-                "SynthXum",
+                *data,
                 "--output_dir",
                 str(run_dir),
                 "--seed",
@@ -174,12 +172,7 @@ def main(argv=None) -> dict:
                 "0.1",
                 "--eval_steps",
                 "100000",
-                "--num_beams",
-                "3",
-                "--max_length",
-                "32",
-                "--min_length",
-                "5",
+                *decoding,
                 "--metric_for_best_model",
                 "f1_mean",
                 "--report_to",
@@ -190,22 +183,12 @@ def main(argv=None) -> dict:
             [
                 "--model_name_or_path",
                 str(run_dir / "final"),
-                "--data_dir",
-                str(data_dir),
-                "--features_dir",
-                str(features_dir),
+                *data,
                 "--split",
                 "test",
-                "--dataset_name",
-                "SynthXum",
                 "--output_dir",
                 str(run_dir / "test"),
-                "--num_beams",
-                "3",
-                "--max_length",
-                "32",
-                "--min_length",
-                "5",
+                *decoding,
             ]
         )
         timings[f"{name}_s"] = time.perf_counter() - start

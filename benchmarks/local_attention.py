@@ -59,6 +59,7 @@ for path in (REPO_ROOT, REPO_ROOT / "benchmarks"):
 
 import torch  # noqa: E402
 from original_formulation import OriginalLocalAttention  # noqa: E402
+from proc_memory import status_kb  # noqa: E402
 
 from vsum import modeling_vsum  # noqa: E402
 from vsum.configuration_vsum import VsumConfig  # noqa: E402
@@ -68,24 +69,16 @@ HIDDEN, HEADS = 768, 12
 ATOL = 1e-5
 
 
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not found in /proc/self/status")
-
-
 def _peak_of(call):
     """Runs `call()` once; returns (its result, seconds, peak extra resident memory in bytes)."""
     gc.collect()
-    baseline_kb = _status_kb("VmRSS")
+    baseline_kb = status_kb("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # resets VmHWM to the current RSS
     start = time.perf_counter()
     result = call()
     seconds = time.perf_counter() - start
-    return result, seconds, max(_status_kb("VmHWM") - baseline_kb, 0) * 1024
+    return result, seconds, max(status_kb("VmHWM") - baseline_kb, 0) * 1024
 
 
 def _meter_check():

@@ -48,14 +48,6 @@ VARIANTS = {
 BATCH, TEXT_LENGTH, ANNOTATORS = 4, 40, 10
 
 
-def _status_kb(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not found in /proc/self/status")
-
-
 def _batch(frames: int, vocab_size: int, bos: int, pad: int):
     import torch
 
@@ -83,6 +75,7 @@ def _batch(frames: int, vocab_size: int, bos: int, pad: int):
 def child(variant: str, frames: int, steps: int, warmup: int, threads: int | None) -> dict:
     sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
     import torch
+    from proc_memory import status_kb
 
     if threads:
         torch.set_num_threads(threads)
@@ -138,7 +131,7 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
             optimizer.zero_grad()
             return loss.item()
 
-    baseline_kb = _status_kb("VmRSS")
+    baseline_kb = status_kb("VmRSS")
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     losses, times = [], []
@@ -147,7 +140,7 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
         losses.append(step())
         if index >= warmup:
             times.append(time.perf_counter() - start)
-    peak_kb = _status_kb("VmHWM")
+    peak_kb = status_kb("VmHWM")
     return {
         "losses": losses,
         "times": times,
