@@ -40,6 +40,35 @@ def load_script(file_name: str, module_name: str):
     return module
 
 
+def synthxum_with_features(root, num_videos: int, split_sizes: tuple[int, int, int]):
+    """A SynthXum set of `num_videos` 6-9 s videos at 32 px under `root/data`, a tiny model (seed 0) with its processor,
+    and the model's own ViT features of every video as `root/features/<video_id>.npz`.
+
+    Returns `(make_synthxum's result, processor, model, features_dir)`.
+    """
+    from pathlib import Path
+
+    from vsum import VsumModel
+    from vsum.data import SYNTHXUM_WORDS, make_synthxum
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    root = Path(root)
+    result = make_synthxum(
+        root / "data", num_videos=num_videos, split_sizes=split_sizes, min_duration=6, max_duration=9, size=32
+    )
+    processor = make_tiny_processor(SYNTHXUM_WORDS)
+    torch.manual_seed(0)
+    model = VsumModel(tiny_config(processor)).eval()
+    features_dir = root / "features"
+    features_dir.mkdir()
+    for video in sorted(result.video_dir.glob("*.mp4")):
+        inputs = processor.video_processor(str(video), return_tensors="pt")
+        with torch.no_grad():
+            features = model.encode_frames(inputs["pixel_values"], inputs["frame_mask"])[0]
+        np.savez(features_dir / f"{video.stem}.npz", features=features.numpy())
+    return result, processor, model, features_dir
+
+
 def make_tiny_clip():
     """A random 1-layer `CLIPModel` (32 px images, 16-d projection) and its `CLIPProcessor`, with a character-level
     BPE vocabulary (no merges) that tokenizes lower-case text. Seed torch before calling for fixed weights."""

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import yaml
-from conftest import load_script, make_tiny_clip
+from conftest import load_script, make_tiny_clip, synthxum_with_features
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -41,26 +40,12 @@ def evaluate_module():
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     """5 SynthXum videos (2 train, 3 test), a tiny checkpoint folder, its own frame features, a tiny CLIP folder."""
-    from vsum import VsumModel
-    from vsum.data import SYNTHXUM_WORDS, make_synthxum
-    from vsum.tiny import make_tiny_processor, tiny_config
-
     root = tmp_path_factory.mktemp("evaluate")
-    result = make_synthxum(root / "data", num_videos=5, split_sizes=(2, 0, 3), min_duration=6, max_duration=9, size=32)
-    processor = make_tiny_processor(SYNTHXUM_WORDS)
-    torch.manual_seed(0)
-    model = VsumModel(tiny_config(processor)).eval()
+    # The checkpoint's own ViT features: the features path and the video path must then give the same scores.
+    result, processor, model, features_dir = synthxum_with_features(root, num_videos=5, split_sizes=(2, 0, 3))
     checkpoint = root / "checkpoint"
     model.save_pretrained(str(checkpoint))
     processor.save_pretrained(str(checkpoint))
-    # Features of the checkpoint's own ViT: the features path and the video path must then give the same scores.
-    features_dir = root / "features"
-    features_dir.mkdir()
-    for video in sorted(result.video_dir.glob("*.mp4")):
-        inputs = processor.video_processor(str(video), return_tensors="pt")
-        with torch.no_grad():
-            features = model.encode_frames(inputs["pixel_values"], inputs["frame_mask"])[0]
-        np.savez(features_dir / f"{video.stem}.npz", features=features.numpy())
 
     clip_dir = root / "clip"
     clip_model, clip_processor = make_tiny_clip()

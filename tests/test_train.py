@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import load_script
+from conftest import load_script, synthxum_with_features
 from safetensors.torch import load_file
 
 
@@ -33,22 +33,8 @@ def train_module():
 @pytest.fixture(scope="module")
 def synthxum(tmp_path_factory):
     """6 short SynthXum videos (4 train, 2 validation) and their tiny-ViT features as <video_id>.npz."""
-    from vsum import VsumModel
-    from vsum.data import SYNTHXUM_WORDS, make_synthxum
-    from vsum.tiny import make_tiny_processor, tiny_config
-
     root = tmp_path_factory.mktemp("synthxum")
-    result = make_synthxum(root / "data", num_videos=6, split_sizes=(4, 2, 0), min_duration=6, max_duration=9, size=32)
-    processor = make_tiny_processor(SYNTHXUM_WORDS)
-    torch.manual_seed(0)
-    encoder = VsumModel(tiny_config(processor)).eval()
-    features_dir = root / "features"
-    features_dir.mkdir()
-    for video in sorted(result.video_dir.glob("*.mp4")):
-        inputs = processor.video_processor(str(video), return_tensors="pt")
-        with torch.no_grad():
-            features = encoder.encode_frames(inputs["pixel_values"], inputs["frame_mask"])[0]
-        np.savez(features_dir / f"{video.stem}.npz", features=features.numpy())
+    result, _, _, features_dir = synthxum_with_features(root, num_videos=6, split_sizes=(4, 2, 0))
     return {"data_dir": str(result.out_dir), "video_dir": str(result.video_dir), "features_dir": str(features_dir)}
 
 
