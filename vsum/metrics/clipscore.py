@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .video import DEFAULT_SUMMARY_RATIO, _check_ratio, _check_scores
+from .video import DEFAULT_SUMMARY_RATIO, _check_lists, _check_ratio, _check_scores
 
 
 DEFAULT_CLIP_MODEL = "openai/clip-vit-base-patch16"
@@ -272,19 +272,7 @@ def vt_clipscore_per_video(
     Returns:
         `np.ndarray` of shape `(num_videos,)`: the VT-CLIPScore of each video (cosine x 100).
     """
-    for name, value in (("predictions", predictions), ("frames", frames), ("scores", scores)):
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-            raise ValueError(f"`{name}` must be a list with one entry per video, got {type(value).__name__}.")
-    if len(predictions) == 0:
-        raise ValueError("`predictions` is empty: at least one video is needed.")
-    if not len(predictions) == len(frames) == len(scores):
-        raise ValueError(
-            f"`predictions`, `frames` and `scores` must have one entry per video each, got {len(predictions)}, "
-            f"{len(frames)} and {len(scores)}."
-        )
-    for index, prediction in enumerate(predictions):
-        if not isinstance(prediction, str):
-            raise ValueError(f"prediction {index} must be a string, got {type(prediction).__name__}: {prediction!r}.")
+    _check_lists({"predictions": predictions, "frames": frames, "scores": scores}, strings="predictions")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}.")
     ratio = _check_ratio(summary_ratio)

@@ -31,6 +31,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .video import _check_lists
+
 
 V2T_KEYS = ("bleu_1", "bleu_2", "bleu_3", "bleu_4", "meteor", "rouge_l", "cider")
 """Keys of the V2T results, in report order."""
@@ -61,19 +63,7 @@ def check_java() -> str:
 
 def _normalize_inputs(predictions: Sequence[str], references: Sequence[str | Sequence[str]]) -> list[list[str]]:
     """Validates the inputs and returns the references as one non-empty list of strings per prediction."""
-    for name, value in (("predictions", predictions), ("references", references)):
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-            raise ValueError(f"`{name}` must be a list with one entry per video, got {type(value).__name__}.")
-    if len(predictions) == 0:
-        raise ValueError("`predictions` is empty: at least one prediction is needed.")
-    if len(predictions) != len(references):
-        raise ValueError(
-            f"`predictions` and `references` must have one entry per video each, got {len(predictions)} predictions "
-            f"and {len(references)} references."
-        )
-    for index, prediction in enumerate(predictions):
-        if not isinstance(prediction, str):
-            raise ValueError(f"prediction {index} must be a string, got {type(prediction).__name__}: {prediction!r}.")
+    _check_lists({"predictions": predictions, "references": references}, strings="predictions")
     normalized = []
     for index, reference in enumerate(references):
         refs = [reference] if isinstance(reference, str) else reference

@@ -327,17 +327,23 @@ def score_video(
     return result
 
 
-def _check_lists(predictions: Sequence[Any], references: Sequence[Any]) -> None:
-    for name, value in (("predictions", predictions), ("references", references)):
+def _check_lists(lists: dict[str, Any], strings: str | None = None) -> None:
+    """The one check of a metric's per-video inputs: each value of `lists` (name -> value) is a list with one entry per
+    video, all of one non-zero length; the entries of `lists[strings]` (when given) are strings."""
+    for name, value in lists.items():
         if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
             raise ValueError(f"`{name}` must be a list with one entry per video, got {type(value).__name__}.")
-    if len(predictions) != len(references):
-        raise ValueError(
-            f"`predictions` and `references` must have one entry per video each, got {len(predictions)} predictions "
-            f"and {len(references)} references."
-        )
-    if len(predictions) == 0:
-        raise ValueError("`predictions` and `references` are empty: at least one video is needed.")
+    names = [f"`{name}`" for name in lists]
+    names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    lengths = [len(value) for value in lists.values()]
+    if len(set(lengths)) > 1:
+        counts = [f"{length} {name}" for name, length in zip(lists, lengths)]
+        raise ValueError(f"{names} must have one entry per video each, got {', '.join(counts[:-1])} and {counts[-1]}.")
+    if lengths[0] == 0:
+        raise ValueError(f"{names} are empty: at least one video is needed.")
+    for index, text in enumerate(lists[strings] if strings else ()):
+        if not isinstance(text, str):
+            raise ValueError(f"{strings[:-1]} {index} must be a string, got {type(text).__name__}: {text!r}.")
 
 
 def compute_v2v_per_video(
@@ -361,7 +367,7 @@ def compute_v2v_per_video(
     Returns:
         `list[dict]`: one dict per video, as [`score_video`] returns it.
     """
-    _check_lists(predictions, references)
+    _check_lists({"predictions": predictions, "references": references})
     ratio = _check_ratio(summary_ratio)
     _check_protocol(protocol)
     return [
