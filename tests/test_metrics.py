@@ -493,7 +493,7 @@ def test_vt_clipscore_validation_errors(tiny_clip):
         compute_vt_clipscore(
             ["a"], [np.ones((5, 32, 32, 3), np.uint8)], scores, model=model, tokenizer=processor.tokenizer
         )
-    with pytest.raises(ValueError, match=r"got 2, 1 and 1"):
+    with pytest.raises(ValueError, match=r"got 2 predictions, 1 frames and 1 scores"):
         compute_vt_clipscore(["a", "b"], features, scores, model=model, processor=processor)
     with pytest.raises(ValueError, match=r"`predictions` is empty"):
         compute_vt_clipscore([], [], [], model=model, processor=processor)

@@ -340,7 +340,7 @@ def _check_lists(lists: dict[str, Any], strings: str | None = None) -> None:
         counts = [f"{length} {name}" for name, length in zip(lists, lengths)]
         raise ValueError(f"{names} must have one entry per video each, got {', '.join(counts[:-1])} and {counts[-1]}.")
     if lengths[0] == 0:
-        raise ValueError(f"{names} are empty: at least one video is needed.")
+        raise ValueError(f"`{next(iter(lists))}` is empty: at least one video is needed.")
     for index, text in enumerate(lists[strings] if strings else ()):
         if not isinstance(text, str):
             raise ValueError(f"{strings[:-1]} {index} must be a string, got {type(text).__name__}: {text!r}.")
