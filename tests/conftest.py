@@ -132,10 +132,13 @@ def write_video(
     audio: bool = False,
     timestamps: list[float] | None = None,
     codec: str = "libx264",
+    rotation: int | None = None,
+    image=None,
 ):
-    """Writes an mp4 whose frame k is uniform grey `frame_level(k)`.
+    """Writes an mp4 whose frame k is uniform grey `frame_level(k)` (or the `(height, width, 3)` uint8 `image(k)`).
 
     `timestamps` (seconds) gives a variable frame rate; otherwise frames are at `k / fps` for `k < duration * fps`.
+    `rotation` (degrees) is stored as display-rotation metadata.
     """
     import av
 
@@ -150,13 +153,15 @@ def write_video(
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv444p" if odd else "yuv420p"
         if codec == "libx264":
             stream.options = {"preset": "ultrafast", "tune": "zerolatency"}
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
         audio_stream = None
         if audio:
             audio_stream = container.add_stream("aac", rate=16000)
             audio_stream.layout = "mono"
         for k, t in enumerate(timestamps):
-            image = np.full((height, width, 3), frame_level(k), dtype=np.uint8)
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            pixels = np.full((height, width, 3), frame_level(k), dtype=np.uint8) if image is None else image(k)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
             frame.pts = int(round(t * rate))
             for packet in stream.encode(frame):
                 container.mux(packet)

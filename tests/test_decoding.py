@@ -127,22 +127,9 @@ def test_tiny_file_claiming_two_hours_is_capped(tmp_path):
 
 
 def _write_rotated(path, degrees):
-    import av
-
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        stream.set_display_rotation(degrees)
-        for k in range(20):
-            image = np.zeros((48, 64, 3), np.uint8)
-            image[:12, :16] = 255  # a white block in the top-left corner of the coded picture
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            frame.pts = k
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return str(path)
+    image = np.zeros((48, 64, 3), np.uint8)
+    image[:12, :16] = 255  # a white block in the top-left corner of the coded picture
+    return write_video(path, duration=2.0, fps=10, width=64, height=48, rotation=degrees, image=lambda k: image)
 
 
 @pytest.mark.parametrize("backend", ["pyav", "decord"])
