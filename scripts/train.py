@@ -95,26 +95,25 @@ def get_dataloaders(accelerator, processor, data_args, train_args):
     sampler = LengthGroupedSampler(
         batch_size=train_args.per_device_train_batch_size, lengths=train_set["num_frames"], seed=train_args.seed
     )
-    train_dataloader = DataLoader(
-        train_set,
-        batch_size=train_args.per_device_train_batch_size,
-        sampler=sampler,
-        collate_fn=IndexedCollator(
-            VsumDataCollator(processor, max_frames=data_args.max_train_frames, fps=data_args.fps)
-        ),
-        num_workers=train_args.dataloader_num_workers,
+
+    def loader(split_set, batch_size: int, max_frames, **order) -> DataLoader:
+        collator = IndexedCollator(VsumDataCollator(processor, max_frames=max_frames, fps=data_args.fps))
+        return DataLoader(
+            split_set,
+            batch_size=batch_size,
+            collate_fn=collator,
+            num_workers=train_args.dataloader_num_workers,
+            **order,
+        )
+
+    train_dataloader = loader(
+        train_set, train_args.per_device_train_batch_size, data_args.max_train_frames, sampler=sampler
     )
     eval_dataloader, eval_set = None, None
     if train_args.do_eval:
         eval_set = dataset[data_args.eval_split]
-        eval_dataloader = DataLoader(
-            eval_set,
-            batch_size=train_args.per_device_eval_batch_size,
-            shuffle=False,
-            collate_fn=IndexedCollator(
-                VsumDataCollator(processor, max_frames=data_args.max_eval_frames, fps=data_args.fps)
-            ),
-            num_workers=train_args.dataloader_num_workers,
+        eval_dataloader = loader(
+            eval_set, train_args.per_device_eval_batch_size, data_args.max_eval_frames, shuffle=False
         )
     return train_dataloader, eval_dataloader, eval_set
 
