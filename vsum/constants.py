@@ -22,3 +22,15 @@ VIDEO_EXTENSIONS: tuple[str, ...] = (".mp4", ".mkv", ".webm", ".mov", ".avi", ".
 
 
 __all__ = ["DEFAULT_SUMMARY_RATIO", "SPLIT_FILES", "VIDEO_EXTENSIONS"]
+
+#: BibTeX of the VideoXum paper, cited by the three `evaluate` metrics in `metrics/`.
+VIDEOXUM_CITATION = """\
+@article{lin2023videoxum,
+    author = {Lin, Jingyang and Hua, Hang and Chen, Ming and Li, Yikang and Hsiao, Jenhao and Ho, Chiuman and Luo, Jiebo},
+    title = {VideoXum: Cross-modal Visual and Textural Summarization of Videos},
+    journal = {IEEE Transactions on Multimedia},
+    year = {2023},
+    eprint = {2303.12060},
+    archivePrefix = {arXiv},
+}
+"""

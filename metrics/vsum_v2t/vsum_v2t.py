@@ -4,18 +4,13 @@
 import datasets
 import evaluate
 
+from vsum.constants import VIDEOXUM_CITATION
 from vsum.metrics.text import compute_v2t
 
 
-_CITATION = """\
-@article{lin2023videoxum,
-    author = {Lin, Jingyang and Hua, Hang and Chen, Ming and Li, Yikang and Hsiao, Jenhao and Ho, Chiuman and Luo, Jiebo},
-    title = {VideoXum: Cross-modal Visual and Textural Summarization of Videos},
-    journal = {IEEE Transactions on Multimedia},
-    year = {2023},
-    eprint = {2303.12060},
-    archivePrefix = {arXiv},
-}
+_CITATION = (
+    VIDEOXUM_CITATION
+    + """\
 @article{chen2015microsoft,
     author = {Chen, Xinlei and Fang, Hao and Lin, Tsung-Yi and Vedantam, Ramakrishna and Gupta, Saurabh and Doll{\\'a}r, Piotr and Zitnick, C. Lawrence},
     title = {Microsoft {COCO} Captions: Data Collection and Evaluation Server},
@@ -23,6 +18,7 @@ _CITATION = """\
     year = {2015},
 }
 """
+)
 
 _DESCRIPTION = """\
 Video-to-text (V2T) summarization metrics of the VideoXum benchmark: BLEU-1 to BLEU-4, METEOR, ROUGE-L and CIDEr,

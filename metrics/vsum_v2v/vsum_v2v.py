@@ -4,19 +4,11 @@
 import datasets
 import evaluate
 
+from vsum.constants import VIDEOXUM_CITATION
 from vsum.metrics.video import DEFAULT_SUMMARY_RATIO, compute_v2v
 
 
-_CITATION = """\
-@article{lin2023videoxum,
-    author = {Lin, Jingyang and Hua, Hang and Chen, Ming and Li, Yikang and Hsiao, Jenhao and Ho, Chiuman and Luo, Jiebo},
-    title = {VideoXum: Cross-modal Visual and Textural Summarization of Videos},
-    journal = {IEEE Transactions on Multimedia},
-    year = {2023},
-    eprint = {2303.12060},
-    archivePrefix = {arXiv},
-}
-"""
+_CITATION = VIDEOXUM_CITATION
 
 _DESCRIPTION = """\
 Video-to-video (V2V) summarization metrics of the VideoXum benchmark. A binary video summary is selected from the

@@ -4,19 +4,14 @@
 import datasets
 import evaluate
 
+from vsum.constants import VIDEOXUM_CITATION
 from vsum.metrics.clipscore import DEFAULT_CLIP_MODEL, compute_vt_clipscore, load_clip
 from vsum.metrics.video import DEFAULT_SUMMARY_RATIO
 
 
-_CITATION = """\
-@article{lin2023videoxum,
-    author = {Lin, Jingyang and Hua, Hang and Chen, Ming and Li, Yikang and Hsiao, Jenhao and Ho, Chiuman and Luo, Jiebo},
-    title = {VideoXum: Cross-modal Visual and Textural Summarization of Videos},
-    journal = {IEEE Transactions on Multimedia},
-    year = {2023},
-    eprint = {2303.12060},
-    archivePrefix = {arXiv},
-}
+_CITATION = (
+    VIDEOXUM_CITATION
+    + """\
 @inproceedings{hessel2021clipscore,
     author = {Hessel, Jack and Holtzman, Ari and Forbes, Maxwell and Le Bras, Ronan and Choi, Yejin},
     title = {{CLIPScore}: A Reference-free Evaluation Metric for Image Captioning},
@@ -25,6 +20,7 @@ _CITATION = """\
     pages = {7514--7527},
 }
 """
+)
 
 _DESCRIPTION = """\
 VT-CLIPScore measures the semantic consistency between the video summary and the text summary of a video, as in the
