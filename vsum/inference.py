@@ -226,7 +226,8 @@ def summarize_video(
     """
     ratio = model.config.summary_ratio if ratio is None else ratio
     fps = processor.video_processor.fps if fps is None else fps
-    generate_kwargs = {"num_beams": 3, "max_length": 128, "min_length": 10, **(generate_kwargs or {})}
+    # Only what the caller set: everything else comes from the model's `generation_config` (the checkpoint's recipe).
+    generate_kwargs = dict(generate_kwargs or {})
     start = time.perf_counter()
     if encoded is None:
         encoded = encode_video(
