@@ -215,6 +215,8 @@ def summarize_video(
     """Video summary and text summary of one video file.
 
     Args:
+        generate_kwargs (`dict`, *optional*): overrides of `model.generation_config` (only what is set here is passed
+            to `generate`; the rest is the checkpoint's recipe).
         dtype, max_duration, decode_backend: see [`encode_video`].
         encoded (`tuple`, *optional*): `(frame_embeds, timestamps, info)` from [`encode_video`] / [`encode_videos`]
             for this file: the video is then not decoded again.
