@@ -458,7 +458,7 @@ def summarize_many(
             log(f"  timings: {json.dumps(summary['timings'])}")
 
     # 1. What is already done is skipped before anything is decoded (names claimed in input order, as below).
-    todo: list[tuple[Path, dict]] = []
+    todo: list[tuple[Path, dict, str]] = []  # (video, source, the output name it was checked under)
     claimed: set[str] = set()
     for video in videos:
         try:
@@ -466,14 +466,14 @@ def summarize_many(
             with contextlib.ExitStack() as stack:
                 name = _claim_name(video, source, out_dir, claimed, stack, log)
                 if not skip_if_done(video, source, output_paths(video, out_dir, name)):
-                    todo.append((video, source))
+                    todo.append((video, source, name))
         except (ValueError, OSError) as error:
             fail(video, error)
 
     # 2. The rest: one video is decoded here with a progress bar; several are decoded in parallel by encode_videos.
     claimed = set()
     if len(todo) == 1:
-        video, source = todo[0]
+        video, source, _ = todo[0]
         bar = None
 
         def on_progress(done, total):
@@ -495,7 +495,7 @@ def summarize_many(
                 bar.close()
     elif todo:
         results = encode_videos(
-            [video for video, _ in todo],
+            [video for video, _, _ in todo],
             model,
             processor,
             fps,
@@ -505,9 +505,10 @@ def summarize_many(
         )
         bar = tqdm(total=len(todo), unit="video", leave=False, dynamic_ncols=True, disable=not progress)
         try:
-            for (video, source), result in zip(todo, results):
+            for (video, source, name), result in zip(todo, results):
                 try:
                     if not result.ok:
+                        claimed.add(name)  # as in a one-by-one run: a failed video keeps its name from later ones
                         raise ValueError(result.error)
                     summarize_one(video, source, claimed, encoded=result.as_tuple())
                 except (ValueError, RuntimeError, OSError) as error:
