@@ -103,31 +103,25 @@ def summarize_upload(
     model_name: str = "",
     progress: gr.Progress | None = None,
     max_duration: float = MAX_DURATION_S,
-) -> tuple[str, str, str, list[tuple[str, str]], dict]:
+    chapters: bool = False,
+) -> tuple[str, str, str, list[tuple[str, str]], list[list[str]], dict]:
     """Summarizes one uploaded video into a fresh folder under `work_dir`.
 
     Returns:
-        `(text, highlight_reel_path, saliency_png_path, segment_thumbnails, summary_dict)`; the thumbnails are
-        `(jpeg_path, "start-end s")` per selected segment.
+        `(text, highlight_reel_path, saliency_png_path, segment_thumbnails, chapter_rows, summary_dict)`; the
+        thumbnails are `(jpeg_path, "start-end s")` per selected segment; with `chapters`, `chapter_rows` holds
+        `["m:ss.s–m:ss.s", caption]` per segment (one caption per segment, `vsum.chapters`), else it is empty.
 
     Raises:
-        `gr.Error` with a one-line reason when there is no upload, the video is longer than `max_duration` seconds,
-        or it cannot be summarized.
+        `gr.Error` with a one-line reason when there is no upload, the video is longer than `max_duration` seconds
+        (checked by the library's probe before any frame is decoded), or it cannot be summarized.
     """
-    from vsum.processing_vsum import probe_video
-
     if not video:
         raise gr.Error("Upload a video first.")
     if not isinstance(ratio, (int, float)) or not RATIO_MIN <= ratio <= RATIO_MAX:
         raise gr.Error(f"The summary ratio must be between {RATIO_MIN} and {RATIO_MAX}, got {ratio}.")
-    try:
-        duration = probe_video(video).duration
-    except ValueError as error:
-        raise gr.Error(_one_line(error, video)) from error
-    if duration > max_duration:
-        raise gr.Error(
-            f"{Path(video).name}: the video lasts {duration:.0f} s, more than the limit of {max_duration:g} s."
-        )
+    if not isinstance(chapters, bool):
+        raise gr.Error(f"'chapters' must be true or false, got {chapters!r}.")
     work_dir.mkdir(parents=True, exist_ok=True)
     prune_requests(work_dir)
     out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
@@ -148,6 +142,8 @@ def summarize_upload(
             out_dir,
             model_name=model_name,
             ratio=float(ratio),
+            max_duration=max_duration,
+            chapters=chapters,
             progress=on_progress,
             on_media=on_media,
             video_label=Path(video).name,
@@ -160,7 +156,18 @@ def summarize_upload(
         thumbnails = segment_thumbnails(video, summary["segments"], out_dir, Path(video).stem)
     except (ValueError, RuntimeError, OSError):
         thumbnails = []  # the summary stands without its thumbnails
-    return summary["text"], str(paths["highlights"]), str(paths["plot"]), thumbnails, summary
+    rows = [[chapter_time(c["start"], c["end"]), c["title"]] for c in summary.get("chapters", [])]
+    return summary["text"], str(paths["highlights"]), str(paths["plot"]), thumbnails, rows, summary
+
+
+def chapter_time(start: float, end: float) -> str:
+    """`"m:ss.s–m:ss.s"` for a chapter row."""
+
+    def clock(seconds: float) -> str:
+        minutes, seconds = divmod(seconds, 60)
+        return f"{int(minutes)}:{seconds:04.1f}"
+
+    return f"{clock(start)}–{clock(end)}"
 
 
 def build_demo(
@@ -179,8 +186,10 @@ def build_demo(
     is_demo = bool(model_name) and os.path.isdir(model_name) and Path(model_name).resolve() == DEMO_CHECKPOINT.resolve()
 
     # Gradio finds the progress tracker by this default value (its documented idiom).
-    def run(video: str | None, ratio: float, progress: gr.Progress = gr.Progress()):
-        return summarize_upload(video, ratio, model, processor, work_path, shown_name, progress, max_duration)
+    def run(video: str | None, ratio: float, chapters: bool, progress: gr.Progress = gr.Progress()):
+        return summarize_upload(
+            video, ratio, model, processor, work_path, shown_name, progress, max_duration, chapters=chapters
+        )
 
     # Gradio's own cache (uploads and copies of the outputs): checked hourly, files older than a day removed.
     with gr.Blocks(title=TITLE, delete_cache=(3600, 86400)) as demo:
@@ -204,6 +213,13 @@ def build_demo(
                     info="Fraction of the video kept in the highlight reel.",
                     elem_id="ratio",
                 )
+                chapters = gr.Checkbox(
+                    value=False,
+                    label="Chapters",
+                    info="Caption each selected segment (the model was trained on whole-video summaries: segment "
+                    "captions are an extension).",
+                    elem_id="chapters-checkbox",
+                )
                 button = gr.Button("Summarize", variant="primary", elem_id="summarize")
             with gr.Column():
                 text = gr.Textbox(label="Text summary", lines=3, interactive=False, elem_id="summary-text")
@@ -216,10 +232,22 @@ def build_demo(
             interactive=False,
             elem_id="segments",
         )
+        chapter_table = gr.Dataframe(
+            headers=["Time", "Chapter"],
+            datatype=["str", "str"],
+            label="Chapters (when ticked: one caption per segment, with its times)",
+            interactive=False,
+            elem_id="chapters",
+        )
         plot = gr.Image(label="Saliency", type="filepath", format="png", interactive=False, elem_id="saliency-plot")
         with gr.Accordion("Summary JSON", open=False):
             summary = gr.JSON(label="Summary", elem_id="summary-json")
-        button.click(run, inputs=[video_in, ratio], outputs=[text, reel, plot, segments, summary], concurrency_limit=1)
+        button.click(
+            run,
+            inputs=[video_in, ratio, chapters],
+            outputs=[text, reel, plot, segments, chapter_table, summary],
+            concurrency_limit=1,
+        )
     return demo
 
 

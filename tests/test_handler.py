@@ -167,7 +167,7 @@ def test_payload_size_caps(handler, clip):
 
 def test_duration_cap_and_unreadable_videos(handler, clip):
     handler.max_duration = 5.0
-    assert_refused(handler({"inputs": open(clip, "rb").read()}), 422, "max_duration=5.0")
+    assert_refused(handler({"inputs": open(clip, "rb").read()}), 422, "input: video is 6.0 s long", "maximum of 5 s")
     assert_refused(handler({"inputs": b"\x00\x00\x00\x18ftypmp42" + os.urandom(3000)}), 422, "input")
     assert_refused(handler({"inputs": base64.b64encode(b"garbage" * 50).decode()}), 422, "not a readable video")
 
@@ -185,6 +185,8 @@ def test_duration_cap_and_unreadable_videos(handler, clip):
         ({"max_length": -1}, "'max_length'"),
         ({"max_new_tokens": 100000}, "at most 512"),
         ({"top_p": 2.0}, "'top_p'"),
+        ({"chapters": "yes"}, "'chapters'"),
+        ({"chapters": 1}, "'chapters'"),
         ({"num_beam": 3}, "num_beam"),
         ({"fps": 30}, "fps"),  # the sampling rate is the server's choice
         ({"allowed_dir": "/"}, "allowed_dir"),  # server options are not client parameters
@@ -387,3 +389,36 @@ def test_internal_addresses_are_not_public(address):
 @pytest.mark.parametrize("address", ["8.8.8.8", "151.101.1.69", "2001:4860:4860::8888", "::ffff:8.8.8.8"])
 def test_public_addresses_are_public(address):
     assert is_public_address(ipaddress.ip_address(address))
+
+
+def test_chapters_one_caption_per_segment_decoded_once(handler, clip, monkeypatch):
+    """`chapters: true` adds one caption per segment, from the features of the one decode of the video."""
+    import sys
+
+    from vsum.formatting import round_summary
+
+    pipeline_module = sys.modules[type(handler.pipeline._pipeline).__module__]  # the folder's remote-code copy
+    inference = sys.modules[pipeline_module.encode_video.__module__]
+    calls = {"probe": 0, "encode": 0}
+
+    def counting(kind, function):
+        def wrapper(*args, **kwargs):
+            calls[kind] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(inference, "probe_video", counting("probe", inference.probe_video))
+    encode = counting("encode", inference.encode_video)
+    monkeypatch.setattr(inference, "encode_video", encode)
+    monkeypatch.setattr(pipeline_module, "encode_video", encode)
+
+    result = handler({"inputs": open(clip, "rb").read(), "parameters": {**FAST, "ratio": 0.3, "chapters": True}})
+    assert "error" not in result, result
+    assert calls == {"probe": 1, "encode": 1}
+    assert result["segments"] and len(result["chapters"]) == len(result["segments"])
+    for chapter, (start, end) in zip(result["chapters"], result["segments"]):
+        assert (chapter["start"], chapter["end"]) == (start, end) and isinstance(chapter["title"], str)
+    assert result == round_summary(result)  # the CLI JSON's rounding
+    without = handler({"inputs": open(clip, "rb").read(), "parameters": {**FAST, "ratio": 0.3}})
+    assert "chapters" not in without and without["segments"] == result["segments"]

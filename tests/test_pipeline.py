@@ -126,7 +126,7 @@ def test_bytes_input_matches_the_path(summarizer, clip):
 def test_safety_options(summarizer, clip, tmp_path):
     with pytest.raises(ValueError, match="does not fetch URLs"):
         summarizer("http://127.0.0.1:1/video.mp4")
-    with pytest.raises(ValueError, match="max_duration=5"):
+    with pytest.raises(ValueError, match=r"clip.mp4: video is 6.0 s long, more than the allowed maximum of 5 s"):
         summarizer(clip, max_duration=5.0)
     with pytest.raises(ValueError, match="file path or bytes"):
         summarizer(12)
@@ -143,3 +143,63 @@ def test_safety_options(summarizer, clip, tmp_path):
             summarizer(str(path), allowed_dir=str(allowed))
     with pytest.raises(ValueError, match="relative video paths are refused"):
         summarizer("ok.mp4", allowed_dir=str(allowed))
+
+
+@pytest.fixture()
+def decode_calls(monkeypatch):
+    """Counts the probes and encodes of a video (the library's own functions, wherever the pipeline calls them)."""
+    import vsum.chapters
+    import vsum.inference
+    import vsum.pipeline
+
+    calls = {"probe": 0, "encode": 0}
+    probe, encode = vsum.inference.probe_video, vsum.inference.encode_video
+
+    def counting_probe(*args, **kwargs):
+        calls["probe"] += 1
+        return probe(*args, **kwargs)
+
+    def counting_encode(*args, **kwargs):
+        calls["encode"] += 1
+        return encode(*args, **kwargs)
+
+    monkeypatch.setattr(vsum.inference, "probe_video", counting_probe)
+    for module in (vsum.inference, vsum.pipeline):
+        monkeypatch.setattr(module, "encode_video", counting_encode)
+    return calls
+
+
+def test_chapters_one_caption_per_segment_and_one_decode(summarizer, clip, decode_calls):
+    from vsum.chapters import caption_segments
+
+    result = summarizer(clip, chapters=True, ratio=0.3, num_beams=1, max_new_tokens=4)
+    assert decode_calls == {"probe": 1, "encode": 1}, "the video must be probed and decoded once, chapters included"
+    segments, chapters = result["segments"], result["chapters"]
+    assert segments and len(chapters) == len(segments)
+    for chapter, (start, end) in zip(chapters, segments):
+        assert (chapter["start"], chapter["end"]) == (start, end)
+        assert 0 <= start < end <= result["duration"] and isinstance(chapter["title"], str)
+    # The titles are the captions of the segments' own frame features (not copies of the whole-video text).
+    from vsum.inference import encode_video
+
+    embeds, stamps, _ = encode_video(clip, summarizer.model, summarizer.processor)
+    assert [c["title"] for c in chapters] == caption_segments(
+        summarizer.model, summarizer.processor, embeds, stamps.tolist(), segments
+    )
+    assert "chapters" not in summarizer(clip, ratio=0.3, num_beams=1, max_new_tokens=4)
+    with pytest.raises(ValueError, match="'chapters'"):
+        summarizer(clip, chapters="yes")
+
+
+def test_output_is_rounded_like_the_cli_json(summarizer, clip):
+    from vsum.formatting import round_summary
+
+    result = summarizer(clip, chapters=True, ratio=0.3, num_beams=1, max_new_tokens=4)
+    assert result == round_summary(result)
+    assert all(round(f["t"], 3) == f["t"] and round(f["score"], 4) == f["score"] for f in result["frames"])
+
+
+def test_generation_defaults_come_from_the_generation_config(summarizer, clip, generate_calls):
+    """Nothing set by the caller: `generate` gets no keywords, so the checkpoint's `generation_config` decides."""
+    summarizer(clip)
+    assert generate_calls == [{}]

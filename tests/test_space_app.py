@@ -198,6 +198,7 @@ def test_space_summarizes_an_upload(server: dict, browser, tmp_path: Path) -> No
     assert "vsum-la demo checkpoint (SynthXum)" in page and "synthetic" in page
     assert REPO_ROOT not in browser.page_source and str(tmp_path) not in page
     thumbnails = browser.find_elements(By.CSS_SELECTOR, "#segments img")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chapters-checkbox input[type=checkbox]")  # chapters: opt-in
 
     # The browser's URLs serve the files: an mp4 (ISO BMFF `ftyp` box) and a PNG.
     assert _fetch(reel_url)[4:8] == b"ftyp", reel_url
@@ -259,18 +260,31 @@ def test_summarize_upload_errors_are_one_line(tmp_path: Path) -> None:
 
     # A valid small video works through the same function, and the demo builds without launching.
     video = write_video(tmp_path / "small.mp4", duration=3.0, fps=10)
-    text, reel, plot, thumbnails, summary = app.summarize_upload(video, 0.3, model, processor, tmp_path / "work")
+    text, reel, plot, thumbnails, rows, summary = app.summarize_upload(video, 0.3, model, processor, tmp_path / "work")
     assert text and Path(reel).is_file() and Path(plot).is_file() and summary["summary_ratio"] == 0.3
+    assert rows == [] and "chapters" not in summary
     assert [caption for _, caption in thumbnails] == [
         f"{a:.1f}–{b:.1f} s ({b - a:.1f} s)" for a, b in summary["segments"]
     ]
     assert all(Path(image).read_bytes()[:2] == b"\xff\xd8" for image, _ in thumbnails)  # JPEG
     assert isinstance(app.build_demo(model, processor, work_dir=tmp_path / "work2"), gr.Blocks)
 
-    # The duration cap: refused before decoding, one line naming the file.
+    # Chapters (the checkbox): one caption per segment, shown with its times; the summary JSON is rounded.
+    from vsum.formatting import round_summary
+
+    *_, rows, summary = app.summarize_upload(video, 0.3, model, processor, tmp_path / "work", chapters=True)
+    assert len(rows) == len(summary["chapters"]) == len(summary["segments"]) > 0
+    for (time_range, title), chapter in zip(rows, summary["chapters"]):
+        assert time_range == app.chapter_time(chapter["start"], chapter["end"]) and title == chapter["title"]
+    assert app.chapter_time(61.25, 75.0) == "1:01.2–1:15.0"
+    assert summary == round_summary(summary)
+    with pytest.raises(gr.Error, match="'chapters' must be true or false"):
+        app.summarize_upload(video, 0.3, model, processor, tmp_path / "work", chapters="yes")
+
+    # The duration cap: the library's probe refuses it before decoding, one line naming the file.
     with pytest.raises(gr.Error) as caught:
         app.summarize_upload(video, 0.3, model, processor, tmp_path / "work", max_duration=2.0)
-    assert caught.value.message == "small.mp4: the video lasts 3 s, more than the limit of 2 s."
+    assert caught.value.message == "small.mp4: video is 3.0 s long, more than the allowed maximum of 2 s"
     # The page shows a model name, never a server path.
     from vsum.loading import DEMO_CHECKPOINT
 

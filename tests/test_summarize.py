@@ -486,3 +486,113 @@ def test_quiet_by_default_and_silent_with_q(exported, clips, tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "b"), "-q"]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def _without_timings(summary: dict) -> dict:
+    return {key: value for key, value in summary.items() if key != "timings"}
+
+
+def test_caps_from_the_cli(exported, clips, tmp_path, capsys):
+    """`--max-duration` refuses longer videos (one line, the others go on); `--max-frames` caps the samples."""
+    out = tmp_path / "out"
+    args = ["summarize", "--model", exported, "--out", str(out), "--json-only", "--num-workers", "0", *FAST]
+    assert main([*args, "--max-duration", "10", clips["plain"], clips["short"]]) == 1
+    captured = capsys.readouterr()
+    assert f"{clips['plain']}: video is 12.0 s long, more than the allowed maximum of 10 s" in captured.err
+    assert "1 summarized, 0 already done, 1 failed" in captured.out
+    assert not (out / "plain.summary.json").exists() and (out / "short.summary.json").exists()
+
+    assert main([*args, "--max-frames", "4", clips["plain"]]) == 0
+    summary = json.loads((out / "plain.summary.json").read_text())
+    assert len(summary["frames"]) == 4 and summary["parameters"]["max_frames"] == 4
+    for bad in (["--max-duration", "0"], ["--max-duration", "abc"], ["--max-frames", "0"], ["--num-workers", "-1"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*args, *bad, clips["short"]])
+        assert exit_info.value.code == 2, bad
+        assert bad[0] in capsys.readouterr().err
+
+
+def test_num_beams_default_is_the_checkpoints_generation_config(exported, clips, tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit):
+        main(["summarize", "--help"])
+    assert "generation_config" in " ".join(capsys.readouterr().out.split())
+
+    import vsum.inference
+
+    calls = []
+    original = vsum.inference.summarize_video
+
+    def recording(*args, **kwargs):
+        calls.append(kwargs.get("generate_kwargs"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(vsum.inference, "summarize_video", recording)
+    out = tmp_path / "out"
+    assert main(["summarize", clips["short"], "--model", exported, "--out", str(out), "--json-only", "-q"]) == 0
+    assert calls == [{}]  # nothing set: generate() uses the checkpoint's generation_config
+    assert json.loads((out / "short.summary.json").read_text())["parameters"]["num_beams"] is None
+
+
+def test_summarize_video_passes_only_what_the_caller_set(tiny_model, tiny_processor, clips, monkeypatch):
+    from vsum.inference import summarize_video
+
+    calls = []
+    original = tiny_model.generate
+
+    def recording(**kwargs):
+        calls.append(sorted(k for k in kwargs if k not in ("frame_features", "frame_mask")))
+        return original(**kwargs)
+
+    monkeypatch.setattr(tiny_model, "generate", recording)
+    summarize_video(clips["short"], tiny_model, tiny_processor)
+    summarize_video(clips["short"], tiny_model, tiny_processor, generate_kwargs={"max_new_tokens": 3})
+    assert calls == [[], ["max_new_tokens"]]
+
+
+def test_video_is_decoded_once_with_chapters_and_cutlist(exported, clips, tmp_path, monkeypatch):
+    """Summary, chapters and cut list share one probe and one decode per video (one video, and a batch)."""
+    import vsum.inference
+
+    calls = {"probe": 0, "encode": 0}
+    probe, encode = vsum.inference.probe_video, vsum.inference.encode_video
+
+    def counting(kind, function):
+        def wrapper(*args, **kwargs):
+            calls[kind] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(vsum.inference, "probe_video", counting("probe", probe))
+    monkeypatch.setattr(vsum.inference, "encode_video", counting("encode", encode))
+    args = ["--model", exported, "--json-only", "--chapters", "--cutlist", "otio", "--num-workers", "0", *FAST]
+    assert main(["summarize", clips["plain"], "--out", str(tmp_path / "one"), *args]) == 0
+    assert calls == {"probe": 1, "encode": 1}
+    summary = json.loads((tmp_path / "one" / "plain.summary.json").read_text())
+    assert len(summary["chapters"]) == len(summary["segments"]) > 0
+
+    calls.update(probe=0, encode=0)
+    assert main(["summarize", clips["plain"], clips["short"], "--out", str(tmp_path / "two"), *args]) == 0
+    assert calls == {"probe": 2, "encode": 2}
+    for stem in ("plain", "short"):
+        summary = json.loads((tmp_path / "two" / f"{stem}.summary.json").read_text())
+        assert len(summary["chapters"]) == len(summary["segments"]) > 0
+
+
+def test_parallel_decoding_gives_the_same_summaries(exported, clips, tmp_path, capsys):
+    """Two videos decoded by 2 worker processes: the same JSON (timings aside) as decoded in this process."""
+    videos = [clips["plain"], clips["audio"]]
+    results = {}
+    for workers in ("0", "2"):
+        out = tmp_path / f"workers{workers}"
+        args = ["summarize", *videos, "--model", exported, "--out", str(out), "--json-only", "--chapters", *FAST]
+        assert main([*args, "--num-workers", workers]) == 0
+        assert "2 summarized, 0 already done, 0 failed" in capsys.readouterr().out
+        results[workers] = {
+            path.name: _without_timings(json.loads(path.read_text())) for path in sorted(out.glob("*.summary.json"))
+        }
+        # Resumable as before: a rerun skips both without decoding anything.
+        assert main([*args, "--num-workers", workers]) == 0
+        assert "0 summarized, 2 already done" in capsys.readouterr().out
+    assert list(results["0"]) == ["plain.summary.json", "with_audio.summary.json"]
+    assert results["0"] == results["2"]

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 import torch
 
 
-#: Generation settings for chapter titles (shorter than the whole-video summary's max_length 128).
+#: Generation settings for chapter titles. Deliberately not the checkpoint's `generation_config` (which is the recipe
+#: for whole-video summaries, up to 128 tokens): a chapter title is a short caption of one segment.
 CHAPTER_GENERATE_KWARGS = {"num_beams": 3, "max_length": 40, "min_length": 5}
 
 

@@ -9,6 +9,7 @@ Handlers import what they need lazily so that ``vsum --help`` stays fast.
 ```
 vsum make-synthetic OUT_DIR --videos 30 --seed 0 [--min-duration 20 --max-duration 120 --size 64 --fps 8]
 vsum summarize VIDEO [VIDEO ...] [--model ID_OR_DIR] [--ratio 0.15] [--fps 1] [--out DIR] [--num-beams N]
+    [--max-frames N] [--max-duration S] [--num-workers N] [--chapters] [--cutlist otio] [--json-only]
 ```
 """
 
@@ -43,6 +44,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
     return value
 
 
@@ -210,7 +221,28 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="sample at most N frames per video (default: no cap)",
     )
-    parser.add_argument("--num-beams", type=_positive_int, default=3, metavar="N", help="beam search width")
+    parser.add_argument(
+        "--max-duration",
+        type=_seconds,
+        default=None,
+        metavar="S",
+        help="refuse videos longer than S seconds (reported as failed; the others go on; default: no cap)",
+    )
+    parser.add_argument(
+        "--num-beams",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="beam search width (default: the checkpoint's generation_config, its training recipe)",
+    )
+    parser.add_argument(
+        "--num-workers",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="processes decoding videos in parallel when several need summarizing; 0 = in this process (default: "
+        "from the core count, half the cores, at most 8)",
+    )
     outputs = parser.add_argument_group("outputs")
     outputs.add_argument(
         "--chapters",
@@ -295,11 +327,13 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         fps=args.fps,
         num_beams=args.num_beams,
         max_frames=args.max_frames,
+        max_duration=args.max_duration,
         max_seconds=args.max_seconds,
         min_segment=args.min_segment,
         chapters=args.chapters,
         cutlist=args.cutlist,
         json_only=args.json_only,
+        num_workers=args.num_workers,
         progress=not (args.no_progress or args.quiet),
         verbose=args.verbose,
         log=log,

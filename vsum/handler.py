@@ -45,7 +45,7 @@ CONTENT_TYPES = ("video/", "application/octet-stream")
 #: Upper bounds on what a client may ask `generate` for (a hostile `num_beams=10000` would exhaust memory).
 PARAMETER_LIMITS = {"num_beams": 8, "max_new_tokens": 512, "max_length": 512, "min_new_tokens": 512, "min_length": 512}
 #: Parameters a client may set besides the generation keywords.
-CLIENT_PARAMETERS = ("ratio", "max_frames")
+CLIENT_PARAMETERS = ("ratio", "max_frames", "chapters")
 
 AddressPolicy = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool]
 

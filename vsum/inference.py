@@ -215,6 +215,8 @@ def summarize_video(
     """Video summary and text summary of one video file.
 
     Args:
+        generate_kwargs (`dict`, *optional*): overrides of `model.generation_config` (only what is set here is passed
+            to `generate`; the rest is the checkpoint's recipe).
         dtype, max_duration, decode_backend: see [`encode_video`].
         encoded (`tuple`, *optional*): `(frame_embeds, timestamps, info)` from [`encode_video`] / [`encode_videos`]
             for this file: the video is then not decoded again.
@@ -226,7 +228,8 @@ def summarize_video(
     """
     ratio = model.config.summary_ratio if ratio is None else ratio
     fps = processor.video_processor.fps if fps is None else fps
-    generate_kwargs = {"num_beams": 3, "max_length": 128, "min_length": 10, **(generate_kwargs or {})}
+    # Only what the caller set: everything else comes from the model's `generation_config` (the checkpoint's recipe).
+    generate_kwargs = dict(generate_kwargs or {})
     start = time.perf_counter()
     if encoded is None:
         encoded = encode_video(

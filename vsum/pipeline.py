@@ -20,8 +20,8 @@ import tempfile
 from transformers import AutoModel, Pipeline
 from transformers.pipelines import PIPELINE_REGISTRY
 
+from .formatting import round_summary
 from .inference import encode_video, format_summary
-from .processing_vsum import probe_video
 
 
 TASK = "video-summarization"
@@ -51,6 +51,7 @@ PIPELINE_PARAMETERS = {
     "max_bytes": "positive_int",
     "allowed_dir": "path",
     "generate_kwargs": "dict",
+    "chapters": "bool",
 }
 #: Name of a video given as bytes in results and error messages (its temporary file's path means nothing outside).
 BYTES_LABEL = "input"
@@ -119,8 +120,10 @@ class VideoSummarizationPipeline(Pipeline):
     Parameters (at construction or per call): `ratio` (fraction of frames kept, default the model's
     `summary_ratio`), `fps`, `max_frames` (that many samples, evenly spread), `max_duration` (seconds: longer videos
     are refused), `max_bytes` (bytes inputs larger than this are refused), `allowed_dir` (when set, file paths must
-    resolve inside it), `generate_kwargs` and the usual `generate` keywords ([`GENERATION_PARAMETERS`]; unset ones
-    come from the model's `generation_config`). Anything else raises `ValueError` naming it.
+    resolve inside it), `chapters` (`True`: a caption per selected segment in `result["chapters"]`,
+    `[{"start", "end", "title"}]`, see `vsum.chapters`), `generate_kwargs` and the usual `generate` keywords ([`GENERATION_PARAMETERS`]; unset ones
+    come from the model's `generation_config`). Anything else raises `ValueError` naming it. Floats are rounded as in
+    the `vsum summarize` JSON (`vsum.formatting.round_summary`: times to the millisecond).
 
     Example:
 
@@ -162,7 +165,7 @@ class VideoSummarizationPipeline(Pipeline):
         preprocess_keys = ("fps", "max_frames", "max_duration", "max_bytes", "allowed_dir")
         preprocess = {k: kwargs[k] for k in preprocess_keys if k in kwargs}
         forward = {"generate_kwargs": generation} if generation else {}
-        postprocess = {"ratio": kwargs["ratio"]} if "ratio" in kwargs else {}
+        postprocess = {k: kwargs[k] for k in ("ratio", "chapters") if k in kwargs}
         return preprocess, forward, postprocess
 
     def preprocess(self, video, fps=None, max_frames=None, max_duration=None, max_bytes=None, allowed_dir=None):
@@ -192,11 +195,13 @@ class VideoSummarizationPipeline(Pipeline):
         return self._encode(path, label, fps, max_frames, max_duration)
 
     def _encode(self, path, label, fps, max_frames, max_duration):
-        if max_duration is not None:
-            duration = probe_video(path).duration
-            if duration > max_duration:
-                raise ValueError(f"{label}: the video lasts {duration:.1f} s, more than max_duration={max_duration} s")
-        frame_embeds, timestamps, info = encode_video(path, self.model, self.processor, fps=fps, max_frames=max_frames)
+        # One probe, inside encode_video: the duration cap is checked there before any frame is decoded.
+        try:
+            frame_embeds, timestamps, info = encode_video(
+                path, self.model, self.processor, fps=fps, max_frames=max_frames, max_duration=max_duration
+            )
+        except ValueError as error:
+            raise ValueError(str(error).replace(os.fspath(path), label)) from None
         return {
             "frame_embeds": frame_embeds[None],  # (1, T, D)
             "frame_timestamps": timestamps[None],  # (1, T)
@@ -214,14 +219,22 @@ class VideoSummarizationPipeline(Pipeline):
         )
         return {**inputs, "saliency_logits": output.saliency_logits.cpu(), "ids": ids.cpu()}
 
-    def postprocess(self, outputs, ratio=None):
+    def postprocess(self, outputs, ratio=None, chapters=False):
         ratio = self.model.config.summary_ratio if ratio is None else ratio
         summary = self.processor.post_process_summary(
             outputs["saliency_logits"], frame_timestamps=outputs["frame_timestamps"], ratio=ratio
         )[0]
         text = self.processor.batch_decode(outputs["ids"])[0]
         fps = outputs["fps"] or self.processor.video_processor.fps
-        return format_summary(summary, text, video=outputs["video"], duration=outputs["duration"], fps=fps, ratio=ratio)
+        result = format_summary(
+            summary, text, video=outputs["video"], duration=outputs["duration"], fps=fps, ratio=ratio
+        )
+        if chapters:
+            from .chapters import add_chapters
+
+            # The frame features encoded in `preprocess`: the video is not decoded again.
+            add_chapters(result, self.model, self.processor, frame_embeds=outputs["frame_embeds"][0])
+        return round_summary(result)
 
 
 PIPELINE_REGISTRY.register_pipeline(

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .constants import VIDEO_EXTENSIONS
+from .formatting import round_summary
 from .io_utils import atomic_write_json
 from .loading import DEMO_CHECKPOINT, DEMO_VIDEO, MODEL_ENV  # noqa: F401  (public names of vsum.summarize)
 
@@ -120,13 +121,15 @@ def source_record(video: str | os.PathLike) -> dict:
 
 
 def model_fingerprint(name: str) -> str | None:
-    """For a local model folder, a short hash of its config and weight files' names, sizes and mtimes (so retrained
-    weights in the same folder count as another model); `None` for Hub ids and `"tiny"`."""
+    """For a local model folder, a short hash of its config, generation config and weight files' names, sizes and
+    mtimes (so retrained weights or another generation recipe in the same folder count as another model); `None` for Hub ids and `"tiny"`."""
     if not name or not os.path.isdir(name):
         return None
     digest = hashlib.sha256()
     for entry in sorted(os.listdir(name)):
-        if entry == "config.json" or entry.endswith((".safetensors", ".safetensors.index.json")):
+        if entry in ("config.json", "generation_config.json") or entry.endswith(
+            (".safetensors", ".safetensors.index.json")
+        ):
             stat = os.stat(os.path.join(name, entry))
             digest.update(f"{entry}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()[:16]
@@ -198,22 +201,6 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else {}
 
 
-def round_summary(value, key: str | None = None):
-    """The summary with floats rounded for JSON: times and durations to the millisecond, scores to 4 decimals,
-    ratios and rates to 6 (so `39.480000000000004` is written `39.48`). Returns a new object."""
-    if isinstance(value, dict):
-        return {k: round_summary(v, k) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [round_summary(v, key) for v in value]
-    if isinstance(value, float):
-        if key == "score":
-            return round(value, 4)
-        if key in ("summary_ratio", "ratio", "fps", "frame_rate"):
-            return round(value, 6)
-        return round(value, 3)
-    return value
-
-
 def _keyframes_in(frames: list[dict], segments: list[list[float]]) -> dict:
     indices = [i for i, f in enumerate(frames) if any(s - 1e-6 <= f["t"] < e - 1e-6 for s, e in segments)]
     return {"indices": indices, "times": [frames[i]["t"] for i in indices]}
@@ -259,6 +246,7 @@ def summarize_to_files(
     ratio: float | None = None,
     fps: float | None = None,
     max_frames: int | None = None,
+    max_duration: float | None = None,
     generate_kwargs: dict | None = None,
     max_seconds: float | None = None,
     min_segment: float = 0.0,
@@ -269,6 +257,7 @@ def summarize_to_files(
     on_media=None,
     video_label: str | None = None,
     extra: dict | None = None,
+    encoded: tuple | None = None,
 ) -> dict:
     """Summarizes one video into `out_dir` under output name `name` (default: its stem; [`output_paths`]).
 
@@ -276,12 +265,16 @@ def summarize_to_files(
     segment, WebVTT, see `vsum.chapters`), the cut list (`cutlist="otio"`), then the JSON, last. Older files of
     this name that this call does not write are removed first, so the JSON describes exactly the files next to it.
     `max_seconds` selects segments by reel budget instead of `ratio`; `min_segment` merges or drops short segments
-    (`vsum.budget`). `on_media()` is called before the media are written; `video_label` replaces the video's path
-    in the JSON (e.g. a server-side upload path); `extra` is merged into the JSON (e.g. `source`, `parameters`).
-    Callers that share `out_dir` between processes hold [`output_lock`] around this call. Returns the summary
-    dict, rounded as written ([`round_summary`]).
+    (`vsum.budget`). `max_frames` caps the sampled frames and `max_duration` refuses longer videos (`ValueError`).
+    `generate_kwargs` override the model's `generation_config` (unset: the checkpoint's recipe). `on_media()` is
+    called before the media are written; `video_label` replaces the video's path in the JSON (e.g. a server-side
+    upload path); `extra` is merged into the JSON (e.g. `source`, `parameters`). `encoded` is
+    `vsum.inference.encode_video`'s `(frame_embeds, timestamps, info)` for this file when already computed (e.g. by
+    `encode_videos`); otherwise the video is decoded and encoded here, once: the summary, the chapters and the cut
+    list all reuse that one pass. Callers that share `out_dir` between processes hold [`output_lock`] around this
+    call. Returns the summary dict, rounded as written ([`round_summary`]).
     """
-    from .inference import summarize_video
+    from . import inference
     from .video import plot_saliency, write_cutlist, write_highlights
 
     paths = output_paths(video, out_dir, name)
@@ -289,7 +282,14 @@ def summarize_to_files(
     wanted += ["chapters"] if chapters else []
     wanted += ["cutlist"] if cutlist else []
     started = time.perf_counter()
-    summary = summarize_video(
+    encode_s = None  # unknown for features encoded elsewhere (batched with other videos)
+    if encoded is None:
+        encoded = inference.encode_video(
+            video, model, processor, fps, max_frames, progress=progress, max_duration=max_duration
+        )
+        encode_s = time.perf_counter() - started
+    frame_embeds, _, info = encoded
+    summary = inference.summarize_video(
         video,
         model,
         processor,
@@ -297,8 +297,10 @@ def summarize_to_files(
         fps=fps,
         max_frames=max_frames,
         generate_kwargs=generate_kwargs,
-        progress=progress,
+        encoded=encoded,
     )
+    summary["timings"]["decode_and_encode_s"] = encode_s
+    summary["timings"]["total_s"] = time.perf_counter() - started
     summary["model"] = model_name or summary["model"]
     apply_selection(summary, max_seconds=max_seconds, min_segment=min_segment)
     summary = round_summary(summary)
@@ -311,7 +313,7 @@ def summarize_to_files(
         from .chapters import add_chapters, write_webvtt
 
         chapter_start = time.perf_counter()
-        add_chapters(summary, model, processor, video=video, progress=progress)
+        add_chapters(summary, model, processor, frame_embeds=frame_embeds)  # the features above: no second decode
         write_webvtt(summary["chapters"], paths["chapters"])
         summary["timings"]["chapters_s"] = time.perf_counter() - chapter_start
     if not json_only:
@@ -322,10 +324,7 @@ def summarize_to_files(
         plot_saliency(summary, paths["plot"], video=video)
         summary["timings"]["media_s"] = time.perf_counter() - media_start
     if cutlist:
-        from .processing_vsum import probe_video
-
-        info = probe_video(video)
-        rate = float(info.average_fps or summary["fps"])
+        rate = float(info.average_fps or summary["fps"])  # the probe made while encoding: not probed again
         write_cutlist(
             summary["segments"], video, paths["cutlist"], rate=rate, duration=summary["duration"], audio=info.has_audio
         )
@@ -361,21 +360,31 @@ def summarize_many(
     model_name: str = "",
     ratio: float | None = None,
     fps: float | None = None,
-    num_beams: int = 3,
+    num_beams: int | None = None,
     max_frames: int | None = None,
+    max_duration: float | None = None,
     max_seconds: float | None = None,
     min_segment: float = 0.0,
     chapters: bool = False,
     cutlist: str | None = None,
     json_only: bool = False,
+    num_workers: int | None = None,
     progress: bool = True,
     verbose: bool = False,
     log: Callable[[str], None] = print,
 ) -> BatchReport:
     """Summarizes `videos` into `out_dir` ([`summarize_to_files`]), skipping those already done with the same
     source, model and parameters (see the module docstring), locking each output name. A failing video is reported
-    (`report.failed`, one line on stderr) and the others go on."""
+    (`report.failed`, one line on stderr) and the others go on.
+
+    `num_beams=None` keeps the model's `generation_config`. When more than one video needs computing, they are
+    decoded by `vsum.inference.encode_videos` in `num_workers` processes (default: from the core count; `0`: in this
+    process) while the model summarizes the ones already decoded; the results are the same as one by one. The
+    already-done check comes before any decoding and again, under the output lock, before writing.
+    """
     from tqdm.auto import tqdm
+
+    from .inference import encode_videos
 
     out_dir = Path(out_dir)
     parameters = {
@@ -390,14 +399,84 @@ def summarize_many(
         "chapters": chapters,
     }
     parameters = round_summary(parameters)
+    generate_kwargs = {} if num_beams is None else {"num_beams": num_beams}
     wanted = ["json"] + ([] if json_only else ["highlights", "plot"])
     wanted += (["chapters"] if chapters else []) + (["cutlist"] if cutlist else [])
     report = BatchReport()
+
+    def fail(video: Path, error: BaseException | str) -> None:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        if not message.startswith(str(video)):
+            message = f"{video}: {message}"
+        report.failed[str(video)] = message
+        print(f"vsum: error: {message}", file=sys.stderr)
+
+    def skip_if_done(video: Path, source: dict, paths: dict[str, Path]) -> bool:
+        if not _is_done(_read_json(paths["json"]), source, parameters, paths, wanted):
+            return False
+        report.skipped.append(str(video))
+        report.outputs[str(video)] = str(paths["json"])
+        log(f"{video}: already summarized with these settings ({paths['json']}), skipped")
+        return True
+
+    def summarize_one(video: Path, source: dict, claimed: set[str], encoded=None, on_progress=None) -> None:
+        """Locks the output name, checks "already done" again (another process may have finished it), writes."""
+        with contextlib.ExitStack() as stack:
+            name = _claim_name(video, source, out_dir, claimed, stack, log)
+            paths = output_paths(video, out_dir, name)
+            if skip_if_done(video, source, paths):
+                return
+            summary = summarize_to_files(
+                video,
+                model,
+                processor,
+                out_dir,
+                name=name,
+                model_name=model_name,
+                ratio=ratio,
+                fps=fps,
+                max_frames=max_frames,
+                max_duration=max_duration,
+                generate_kwargs=generate_kwargs,
+                max_seconds=max_seconds,
+                min_segment=min_segment,
+                chapters=chapters,
+                cutlist=cutlist,
+                json_only=json_only,
+                progress=on_progress,
+                extra={"source": source, "parameters": parameters},
+                encoded=encoded,
+            )
+        report.done.append(str(video))
+        report.outputs[str(video)] = str(paths["json"])
+        log(f"{video}: {summary['text']}\n  -> {paths['json']}")
+        if verbose:
+            segments = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
+            log(f"  segments: {segments}")
+            for chapter in summary.get("chapters", []):
+                log(f"  chapter {chapter['start']:.1f}-{chapter['end']:.1f}s: {chapter['title']}")
+            log(f"  timings: {json.dumps(summary['timings'])}")
+
+    # 1. What is already done is skipped before anything is decoded (names claimed in input order, as below).
+    todo: list[tuple[Path, dict, str]] = []  # (video, source, the output name it was checked under)
     claimed: set[str] = set()
     for video in videos:
+        try:
+            source = source_record(video)
+            with contextlib.ExitStack() as stack:
+                name = _claim_name(video, source, out_dir, claimed, stack, log)
+                if not skip_if_done(video, source, output_paths(video, out_dir, name)):
+                    todo.append((video, source, name))
+        except (ValueError, OSError) as error:
+            fail(video, error)
+
+    # 2. The rest: one video is decoded here with a progress bar; several are decoded in parallel by encode_videos.
+    claimed = set()
+    if len(todo) == 1:
+        video, source, _ = todo[0]
         bar = None
 
-        def on_progress(done, total, video=video):
+        def on_progress(done, total):
             nonlocal bar
             if not progress:
                 return
@@ -408,54 +487,36 @@ def summarize_many(
             bar.refresh()
 
         try:
-            source = source_record(video)
-            with contextlib.ExitStack() as stack:
-                name = _claim_name(video, source, out_dir, claimed, stack, log)
-                paths = output_paths(video, out_dir, name)
-                record = _read_json(paths["json"])
-                if _is_done(record, source, parameters, paths, wanted):
-                    report.skipped.append(str(video))
-                    report.outputs[str(video)] = str(paths["json"])
-                    log(f"{video}: already summarized with these settings ({paths['json']}), skipped")
-                    continue
-                summary = summarize_to_files(
-                    video,
-                    model,
-                    processor,
-                    out_dir,
-                    name=name,
-                    model_name=model_name,
-                    ratio=ratio,
-                    fps=fps,
-                    max_frames=max_frames,
-                    generate_kwargs={"num_beams": num_beams},
-                    max_seconds=max_seconds,
-                    min_segment=min_segment,
-                    chapters=chapters,
-                    cutlist=cutlist,
-                    json_only=json_only,
-                    progress=on_progress,
-                    extra={"source": source, "parameters": parameters},
-                )
+            summarize_one(video, source, claimed, on_progress=on_progress)
         except (ValueError, RuntimeError, OSError) as error:
-            message = str(error).splitlines()[0] if str(error) else type(error).__name__
-            if not message.startswith(str(video)):
-                message = f"{video}: {message}"
-            report.failed[str(video)] = message
-            print(f"vsum: error: {message}", file=sys.stderr)
-            continue
+            fail(video, error)
         finally:
             if bar is not None:
                 bar.close()
-        report.done.append(str(video))
-        report.outputs[str(video)] = str(paths["json"])
-        log(f"{video}: {summary['text']}\n  -> {paths['json']}")
-        if verbose:
-            segments = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
-            log(f"  segments: {segments}")
-            for chapter in summary.get("chapters", []):
-                log(f"  chapter {chapter['start']:.1f}-{chapter['end']:.1f}s: {chapter['title']}")
-            log(f"  timings: {json.dumps(summary['timings'])}")
+    elif todo:
+        results = encode_videos(
+            [video for video, _, _ in todo],
+            model,
+            processor,
+            fps,
+            max_frames,
+            max_duration=max_duration,
+            num_workers=num_workers,
+        )
+        bar = tqdm(total=len(todo), unit="video", leave=False, dynamic_ncols=True, disable=not progress)
+        try:
+            for (video, source, name), result in zip(todo, results):
+                try:
+                    if not result.ok:
+                        claimed.add(name)  # as in a one-by-one run: a failed video keeps its name from later ones
+                        raise ValueError(result.error)
+                    summarize_one(video, source, claimed, encoded=result.as_tuple())
+                except (ValueError, RuntimeError, OSError) as error:
+                    fail(video, error)
+                bar.update(1)
+        finally:
+            bar.close()
+            results.close()  # stops the decoding workers, also after an interruption
     return report
 
 

@@ -1,0 +1,1 @@
+../../formatting.py
