@@ -258,6 +258,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=("auto", "float32", "bfloat16", "float16"),
+        help="model precision: auto = bfloat16 on GPUs that support it, float32 on CPU (default auto)",
+    )
+    parser.add_argument(
         "--trust-remote-code", action="store_true", help="load --model with the code shipped in the checkpoint"
     )
     parser.add_argument("--host", default=None, help="address to listen on (default: Gradio's, $GRADIO_SERVER_NAME)")
@@ -277,7 +283,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         name = resolve_model_name(args.model)
-        model, processor = load_model_and_processor(name, device=args.device, trust_remote_code=args.trust_remote_code)
+        model, processor = load_model_and_processor(
+            name, device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code
+        )
     except ValueError as error:
         parser.error(str(error))
     demo = build_demo(model, processor, model_name=name, work_dir=args.work_dir, max_duration=args.max_duration)

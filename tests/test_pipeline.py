@@ -203,3 +203,22 @@ def test_generation_defaults_come_from_the_generation_config(summarizer, clip, g
     """Nothing set by the caller: `generate` gets no keywords, so the checkpoint's `generation_config` decides."""
     summarizer(clip)
     assert generate_calls == [{}]
+
+
+def test_dtype_parameter_reaches_the_encoder_and_is_validated(summarizer, clip, monkeypatch):
+    import vsum.pipeline as pipeline_module
+
+    seen = []
+    real = pipeline_module.encode_video
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("dtype"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline_module, "encode_video", spy)
+    fp32 = summarizer(clip, dtype="float32", max_new_tokens=4)
+    bf16 = summarizer(clip, dtype="bfloat16", max_new_tokens=4)
+    assert seen == ["float32", "bfloat16"]
+    assert len(bf16["frames"]) == len(fp32["frames"])
+    with pytest.raises(ValueError, match="'dtype' must be auto, float32, bfloat16 or float16"):
+        summarizer(clip, dtype="float8")

@@ -258,6 +258,12 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
     outputs.add_argument("--json-only", action="store_true", help="write only the JSON (and --chapters/--cutlist)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=("auto", "float32", "bfloat16", "float16"),
+        help="model precision: auto = bfloat16 on GPUs that support it, float32 on CPU (default auto)",
+    )
+    parser.add_argument(
         "--trust-remote-code",
         action="store_true",
         help="load --model with the code shipped in the checkpoint (runs that code; default: installed vsum classes)",
@@ -312,7 +318,9 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
         videos = resolve_videos(args.videos)
         out_dir = Path(args.out)
         check_writable(out_dir)
-        model, processor = load_model_and_processor(name, device=args.device, trust_remote_code=args.trust_remote_code)
+        model, processor = load_model_and_processor(
+            name, device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code
+        )
     except ValueError as error:
         print(f"vsum: error: {error}", file=sys.stderr)
         return 1

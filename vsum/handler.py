@@ -100,6 +100,8 @@ class EndpointHandler:
         url_timeout_s (`float`): total deadline of one download, redirects included.
         address_policy (`callable`, *optional*): `address -> bool`, which resolved addresses URLs may reach
             (default [`is_public_address`]; tests allow 127.0.0.1 with it).
+        dtype (`str`, *optional*): precision of the frame encoder, `auto` (bf16 on GPUs that support it, fp32 on
+            CPU; the default, or `$VSUM_DTYPE`), `float32`, `bfloat16`, `float16`. A server setting, not a request one.
     """
 
     def __init__(
@@ -113,6 +115,7 @@ class EndpointHandler:
         url_timeout_s: float = DEFAULT_URL_TIMEOUT_S,
         address_policy: AddressPolicy | None = None,
         device: int | None = None,
+        dtype: str | None = None,
     ):
         from transformers import pipeline
 
@@ -125,6 +128,9 @@ class EndpointHandler:
         self.max_duration = float(max_duration or os.environ.get("VSUM_MAX_DURATION") or DEFAULT_MAX_DURATION_S)
         self.url_timeout_s = float(url_timeout_s)
         self.address_policy = address_policy or is_public_address
+        self.dtype = dtype or os.environ.get("VSUM_DTYPE") or "auto"
+        if self.dtype not in ("auto", "float32", "bfloat16", "float16"):
+            raise ValueError(f"dtype must be auto, float32, bfloat16 or float16, got {self.dtype!r}")
         if device is None:
             import torch
 
@@ -218,6 +224,7 @@ class EndpointHandler:
                 max_duration=self.max_duration,
                 max_bytes=self.max_bytes,
                 allowed_dir=self.allowed_dir,
+                dtype=self.dtype,
                 **parameters,
             )
         except ValueError as error:

@@ -52,6 +52,7 @@ PIPELINE_PARAMETERS = {
     "allowed_dir": "path",
     "generate_kwargs": "dict",
     "chapters": "bool",
+    "dtype": "dtype",
 }
 #: Name of a video given as bytes in results and error messages (its temporary file's path means nothing outside).
 BYTES_LABEL = "input"
@@ -79,6 +80,8 @@ def check_parameter(name: str, value, kind: str):
         ok, rule = isinstance(value, dict), "a dict"
     elif kind == "path":
         ok, rule = isinstance(value, (str, os.PathLike)), "a folder path"
+    elif kind == "dtype":
+        ok, rule = value in ("auto", "float32", "bfloat16", "float16"), "auto, float32, bfloat16 or float16"
     else:
         raise ValueError(f"unknown parameter kind {kind!r}")
     if not ok:
@@ -162,13 +165,15 @@ class VideoSummarizationPipeline(Pipeline):
                 raise ValueError(f"{both} given both directly and in generate_kwargs; give each once")
             generation.update(generate_kwargs)
         generation = check_generate_kwargs({k: v for k, v in generation.items() if v is not None})
-        preprocess_keys = ("fps", "max_frames", "max_duration", "max_bytes", "allowed_dir")
+        preprocess_keys = ("fps", "max_frames", "max_duration", "max_bytes", "allowed_dir", "dtype")
         preprocess = {k: kwargs[k] for k in preprocess_keys if k in kwargs}
         forward = {"generate_kwargs": generation} if generation else {}
         postprocess = {k: kwargs[k] for k in ("ratio", "chapters") if k in kwargs}
         return preprocess, forward, postprocess
 
-    def preprocess(self, video, fps=None, max_frames=None, max_duration=None, max_bytes=None, allowed_dir=None):
+    def preprocess(
+        self, video, fps=None, max_frames=None, max_duration=None, max_bytes=None, allowed_dir=None, dtype=None
+    ):
         # Frames are decoded and encoded chunk by chunk (bounded memory), so preprocessing yields the features.
         if isinstance(video, (bytes, bytearray, memoryview)):
             data = bytes(video)
@@ -179,7 +184,7 @@ class VideoSummarizationPipeline(Pipeline):
             try:
                 with open(path, "xb") as handle:
                     handle.write(data)
-                return self._encode(path, BYTES_LABEL, fps, max_frames, max_duration)
+                return self._encode(path, BYTES_LABEL, fps, max_frames, max_duration, dtype)
             except ValueError as error:
                 # The temporary path means nothing to the caller (and must not reach a remote one).
                 message = str(error).replace(path, BYTES_LABEL).replace(folder, "<tmp>")
@@ -192,13 +197,19 @@ class VideoSummarizationPipeline(Pipeline):
             raise ValueError(f"video-summarization takes a video file path or bytes, got {type(video).__name__}")
         label = os.fspath(video)
         path = resolve_allowed_path(video, allowed_dir) if allowed_dir is not None else label
-        return self._encode(path, label, fps, max_frames, max_duration)
+        return self._encode(path, label, fps, max_frames, max_duration, dtype)
 
-    def _encode(self, path, label, fps, max_frames, max_duration):
+    def _encode(self, path, label, fps, max_frames, max_duration, dtype=None):
         # One probe, inside encode_video: the duration cap is checked there before any frame is decoded.
         try:
             frame_embeds, timestamps, info = encode_video(
-                path, self.model, self.processor, fps=fps, max_frames=max_frames, max_duration=max_duration
+                path,
+                self.model,
+                self.processor,
+                fps=fps,
+                max_frames=max_frames,
+                max_duration=max_duration,
+                dtype=dtype,  # the ViT under autocast (auto: bf16 on capable GPUs); features come back float32
             )
         except ValueError as error:
             raise ValueError(str(error).replace(os.fspath(path), label)) from None

@@ -397,6 +397,7 @@ def summarize_many(
         "max_seconds": max_seconds,
         "min_segment": min_segment,
         "chapters": chapters,
+        "dtype": str(next(model.parameters()).dtype).removeprefix("torch."),  # bf16 scores differ slightly
     }
     parameters = round_summary(parameters)
     generate_kwargs = {} if num_beams is None else {"num_beams": num_beams}
