@@ -348,6 +348,7 @@ class VsumLocalAttention(nn.Module):
         query = self.q_proj(normed).view(shape).transpose(1, 2)  # (B, H, T, d)
         key = self.k_proj(normed).view(shape).transpose(1, 2)
         value = self.v_proj(normed).view(shape).transpose(1, 2)
+        del normed  # one (B, T, D) array less alive during the attention (long videos at inference)
         attended = local_window_attention(
             query,
             key,
