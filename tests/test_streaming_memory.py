@@ -96,3 +96,33 @@ def test_post_encode_memory_grows_by_a_few_feature_arrays():
         f"post-encode Python/numpy memory grew by {python_growth / (long - short):.0f} bytes per frame; "
         "at most 400 expected"
     )
+
+
+@pytest.mark.parametrize("attention_type", ["hard", "rbf"])
+def test_sliced_inference_equals_one_call(monkeypatch, attention_type):
+    """Without autograd the temporal modules run in slices of `INFERENCE_CHUNK_FRAMES` (and the windowed attention
+    in groups of blocks): the same outputs as one call over all frames (the path taken with autograd)."""
+    import torch
+
+    from vsum import VsumModel, modeling_vsum
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    config = tiny_config(make_tiny_processor(image_size=32))
+    config.local_attention_type = attention_type
+    config.temporal_num_layers = 2
+    torch.manual_seed(0)
+    model = VsumModel(config).eval()
+    if model.local_attention.log_bandwidth is not None:
+        with torch.no_grad():
+            model.local_attention.log_bandwidth.fill_(0.4)
+    frames = 700  # > max_frames (512): interpolated positions too
+    embeds = torch.randn(2, frames, config.hidden_size)
+    mask = torch.ones(2, frames, dtype=torch.bool)
+    mask[1, 450:] = False
+    with torch.enable_grad():
+        reference = model(frame_embeds=embeds, frame_mask=mask)
+    monkeypatch.setattr(modeling_vsum, "INFERENCE_CHUNK_FRAMES", 128)  # 6 slices, 2 blocks of 64 per group
+    with torch.inference_mode():
+        sliced = model(frame_embeds=embeds, frame_mask=mask)
+    torch.testing.assert_close(sliced.frame_features, reference.frame_features.detach(), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(sliced.saliency_logits, reference.saliency_logits.detach(), rtol=1e-5, atol=1e-5)

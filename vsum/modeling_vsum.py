@@ -47,10 +47,11 @@ LOCAL_ATTENTION_DENSE_MAX_FRAMES = {"cpu": 128, "cuda": 512}
 INFERENCE_CHUNK_FRAMES = 1024
 
 
-def _chunked_over_frames(fn, inputs: torch.Tensor, chunk: int = INFERENCE_CHUNK_FRAMES) -> torch.Tensor:
+def _chunked_over_frames(fn, inputs: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
     """`fn(inputs)` for a position-wise `fn` (frame `t` of the output depends only on frame `t` of `inputs`, dim 1),
     computed `chunk` frames at a time into one preallocated output when autograd is off; one call otherwise (training
     keeps every activation for the backward pass anyway)."""
+    chunk = chunk or INFERENCE_CHUNK_FRAMES
     length = inputs.shape[1]
     if torch.is_grad_enabled() or length <= chunk:
         return fn(inputs)
