@@ -29,27 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .devices import DTYPES, resolve_dtype  # noqa: F401  (DTYPES: public here too)
 from .processing_vsum import CorruptFramesWarning, VideoInfo, iter_video_frames, probe_video, sample_times
 
 
 # ---------------------------------------------------------------------------------------------------- precision
-
-
-DTYPES = ("auto", "float32", "bfloat16", "float16")
-
-
-def resolve_dtype(dtype="auto", device: str = "cpu") -> torch.dtype:
-    """`vsum.loading.resolve_dtype`'s rule, repeated here because this file ships as remote code with the pipeline
-    and may import only its flat siblings: `auto` is bf16 on a GPU that supports it, fp32 elsewhere."""
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = "auto" if dtype is None else str(dtype).removeprefix("torch.")
-    if name not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    if name == "auto":
-        cuda = str(device).startswith("cuda") and torch.cuda.is_available()
-        return torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else torch.float32
-    return getattr(torch, name)
 
 
 def _model_dtype(model) -> torch.dtype:

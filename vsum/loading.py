@@ -23,6 +23,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .devices import DTYPES, resolve_device, resolve_dtype  # noqa: F401  (re-exported: the loader's API)
+
 
 #: The demo checkpoint shipped in the package (a tiny model trained on SynthXum; it knows only synthetic shapes).
 DEMO_CHECKPOINT = Path(__file__).parent / "demo" / "checkpoint"
@@ -33,41 +35,8 @@ MODEL_ENV = "VSUM_MODEL"
 TINY_MODEL_NAME = "tiny"
 #: Architecture fields of `VsumConfig`: they cannot be overridden when loading trained weights.
 ARCHITECTURE_FIELDS = ("temporal_num_layers", "local_attention_window", "local_attention_type")
-DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-
-
-def resolve_device(device: str | None = "auto") -> str:
-    """`"auto"` -> `"cuda"` when a GPU is visible, else `"cpu"`. Raises `ValueError` for an unknown name or for
-    `cuda` without a GPU (before any model is loaded)."""
-    import torch
-
-    device = "auto" if device is None else str(device)
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device != "cpu" and not re.fullmatch(r"cuda(:\d+)?", device):
-        raise ValueError(f"device must be auto, cpu, cuda or cuda:N, got {device!r}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but no CUDA GPU is available (use --device cpu)")
-    return device
-
-
-def resolve_dtype(dtype: Any = "auto", device: str = "cpu"):
-    """A `torch.dtype` for `dtype` (`auto`, `float32`, `bfloat16`, `float16` or a `torch.dtype`). `auto` is bf16 on a
-    GPU that supports it and fp32 elsewhere (CPU half precision is slow and inexact)."""
-    import torch
-
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    dtype = "auto" if dtype is None else str(dtype).removeprefix("torch.")
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
-    if dtype == "auto":
-        if str(device).startswith("cuda") and torch.cuda.is_available() and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float32
-    return getattr(torch, dtype)
 
 
 def resolve_model_name(name_or_path: str | os.PathLike | None) -> str:

@@ -41,6 +41,29 @@ LOCAL_ATTENTION_BLOCK_SIZE = 64
 LOCAL_ATTENTION_DENSE_MAX_FRAMES = {"cpu": 128, "cuda": 512}
 
 
+#: Frames per slice when the position-wise parts of the temporal modules (position embeddings, the MLPs, the windowed
+#: attention's blocks) run without autograd on a long video: inference memory then grows by a few `(T, hidden)` arrays,
+#: not by `(T, intermediate)` activations or all the windows' scores at once. Slicing rows changes no result.
+INFERENCE_CHUNK_FRAMES = 1024
+
+
+def _chunked_over_frames(fn, inputs: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
+    """`fn(inputs)` for a position-wise `fn` (frame `t` of the output depends only on frame `t` of `inputs`, dim 1),
+    computed `chunk` frames at a time into one preallocated output when autograd is off; one call otherwise (training
+    keeps every activation for the backward pass anyway)."""
+    chunk = chunk or INFERENCE_CHUNK_FRAMES
+    length = inputs.shape[1]
+    if torch.is_grad_enabled() or length <= chunk:
+        return fn(inputs)
+    first = fn(inputs[:, :chunk])
+    output = first.new_empty(first.shape[0], length, *first.shape[2:])
+    output[:, :chunk] = first
+    del first
+    for start in range(chunk, length, chunk):
+        output[:, start : start + chunk] = fn(inputs[:, start : start + chunk])
+    return output
+
+
 #: Decoding recipe of the official VideoXum evaluation; a fresh model's `generation_config` (saved with checkpoints).
 DEFAULT_GENERATION = {"num_beams": 3, "max_length": 128, "min_length": 10}
 
@@ -170,13 +193,25 @@ def _blockwise_local_attention(query, key, value, window, key_mask, rbf_bandwidt
     offsets = offsets - window  # (block, span)
     allowed = (offsets.abs() <= window)[None, None] & key_mask[:, :, None, :]  # (B, nb, block, span)
 
-    scores = torch.matmul(query, key_windows.transpose(-1, -2)) / math.sqrt(head_dim)  # (B, H, nb, block, span)
-    if rbf_bandwidth is not None:
-        scores = scores - offsets.to(scores.dtype).pow(2) / (2 * rbf_bandwidth.to(scores.dtype).pow(2))
-    scores = scores.masked_fill(~allowed[:, None], torch.finfo(scores.dtype).min)
-    probs = scores.softmax(dim=-1)
-    probs = F.dropout(probs, p=dropout_p, training=dropout_p > 0)
-    output = torch.matmul(probs, value_windows)  # (B, H, nb, block, d)
+    def attend(blocks: slice) -> torch.Tensor:
+        # (B, H, n, block, span) scores for the blocks `blocks` only
+        scores = torch.matmul(query[:, :, blocks], key_windows[:, :, blocks].transpose(-1, -2)) / math.sqrt(head_dim)
+        if rbf_bandwidth is not None:
+            scores = scores - offsets.to(scores.dtype).pow(2) / (2 * rbf_bandwidth.to(scores.dtype).pow(2))
+        scores = scores.masked_fill(~allowed[:, None, blocks], torch.finfo(scores.dtype).min)
+        probs = scores.softmax(dim=-1)
+        probs = F.dropout(probs, p=dropout_p, training=dropout_p > 0)
+        return torch.matmul(probs, value_windows[:, :, blocks])  # (B, H, n, block, d)
+
+    group = max(1, INFERENCE_CHUNK_FRAMES // block)
+    if torch.is_grad_enabled() or num_blocks <= group:
+        output = attend(slice(None))  # (B, H, nb, block, d)
+    else:
+        # Without autograd, a group of blocks at a time: the scores of all windows never exist at once (blocks are
+        # independent, so the result is the same).
+        output = query.new_empty(batch, heads, num_blocks, block, head_dim)
+        for start in range(0, num_blocks, group):
+            output[:, :, start : start + group] = attend(slice(start, start + group))
     return output.reshape(batch, heads, padded_length, head_dim)[:, :, :length]
 
 
@@ -200,9 +235,14 @@ class VsumTemporalEmbeddings(nn.Module):
         scale = torch.where(lengths > self.max_frames, last / (lengths - 1).clamp(min=1), torch.ones_like(lengths))
         position = torch.arange(num_frames, device=frame_mask.device, dtype=torch.float32)[None] * scale[:, None]
         position = position.clamp(max=last)  # (B, T)
+        return _chunked_over_frames(self._interpolate, position)
+
+    def _interpolate(self, position: torch.Tensor) -> torch.Tensor:
+        # position: (B, t) fractional rows of the table -> (B, t, D)
+        last = self.max_frames - 1
         lower = position.floor().long()
         upper = (lower + 1).clamp(max=last)
-        fraction = (position - lower).unsqueeze(-1).to(self.position_embeddings.dtype)  # (B, T, 1)
+        fraction = (position - lower).unsqueeze(-1).to(self.position_embeddings.dtype)  # (B, t, 1)
         table = self.position_embeddings
         return table[lower] * (1 - fraction) + table[upper] * fraction
 
@@ -231,7 +271,7 @@ class VsumTemporalSelfAttention(nn.Module):
         output = F.scaled_dot_product_attention(
             query, key, value, attn_mask=attn_mask, dropout_p=self.dropout if self.training else 0.0
         )
-        return self.out_proj(output.transpose(1, 2).reshape(batch, length, -1))
+        return _chunked_over_frames(self.out_proj, output.transpose(1, 2).reshape(batch, length, -1))
 
 
 class VsumTemporalLayer(GradientCheckpointingLayer):
@@ -248,6 +288,10 @@ class VsumTemporalLayer(GradientCheckpointingLayer):
 
     def forward(self, hidden_states: torch.Tensor, frame_mask: torch.Tensor) -> torch.Tensor:
         hidden_states = hidden_states + self.dropout(self.self_attn(self.layer_norm1(hidden_states), frame_mask))
+        return _chunked_over_frames(self._mlp_block, hidden_states)
+
+    def _mlp_block(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        # Position-wise: (B, t, D) -> (B, t, D); the (B, t, intermediate) activations exist for one slice at a time.
         mlp = self.fc2(self.dropout(F.gelu(self.fc1(self.layer_norm2(hidden_states)))))
         return hidden_states + self.dropout(mlp)
 
@@ -305,6 +349,7 @@ class VsumLocalAttention(nn.Module):
         query = self.q_proj(normed).view(shape).transpose(1, 2)  # (B, H, T, d)
         key = self.k_proj(normed).view(shape).transpose(1, 2)
         value = self.v_proj(normed).view(shape).transpose(1, 2)
+        del normed  # one (B, T, D) array less alive during the attention (long videos at inference)
         attended = local_window_attention(
             query,
             key,
