@@ -73,9 +73,10 @@ def write_video(path: str, seconds: float, fps: int, width: int, height: int) ->
     """H.264 (ultrafast) mp4 with smooth moving gradients and a moving square, changing every 10 s (compresses well)."""
     import av
 
+    from vsum.io_utils import atomic_path
+
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    tmp = path + ".part.mp4"
-    with av.open(tmp, mode="w") as container:
+    with atomic_path(path) as tmp, av.open(tmp, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"preset": "ultrafast"}
@@ -97,7 +98,6 @@ def write_video(path: str, seconds: float, fps: int, width: int, height: int) ->
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    os.replace(tmp, path)
 
 
 def ensure_video(video_dir: str, seconds: float, fps: int, width: int, height: int) -> tuple[str, float | None]:
