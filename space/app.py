@@ -27,6 +27,7 @@ from typing import Any
 
 import gradio as gr
 
+from vsum.devices import DTYPE_HELP, DTYPES
 from vsum.io_utils import atomic_path
 from vsum.loading import DEMO_CHECKPOINT, DEMO_VIDEO, load_model_and_processor, resolve_model_name
 from vsum.summarize import output_paths, summarize_to_files
@@ -257,12 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         "--model", default=None, help="model folder or Hub id (default: $VSUM_MODEL, else the demo checkpoint)"
     )
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument(
-        "--dtype",
-        default="auto",
-        choices=("auto", "float32", "bfloat16", "float16"),
-        help="model precision: auto = bfloat16 on GPUs that support it, float32 on CPU (default auto)",
-    )
+    parser.add_argument("--dtype", default="auto", choices=DTYPES, help=DTYPE_HELP)
     parser.add_argument(
         "--trust-remote-code", action="store_true", help="load --model with the code shipped in the checkpoint"
     )

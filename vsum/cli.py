@@ -20,6 +20,8 @@ import math
 import sys
 from collections.abc import Callable, Sequence
 
+from .devices import DTYPE_HELP, DTYPES
+
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each option's default once, appended by argparse; not for flags, `None` defaults or help texts that
@@ -230,12 +232,7 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
     )
     outputs.add_argument("--json-only", action="store_true", help="write only the JSON (and --chapters/--cutlist)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    parser.add_argument(
-        "--dtype",
-        default="auto",
-        choices=("auto", "float32", "bfloat16", "float16"),
-        help="model precision: auto = bfloat16 on GPUs that support it, float32 on CPU (default auto)",
-    )
+    parser.add_argument("--dtype", default="auto", choices=DTYPES, help=DTYPE_HELP)
     parser.add_argument(
         "--trust-remote-code",
         action="store_true",

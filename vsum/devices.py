@@ -13,6 +13,8 @@ from typing import Any
 
 
 #: Accepted `dtype` names (`auto`: bf16 on a GPU that supports it, fp32 elsewhere).
+#: Help text of the `--dtype` options (CLI, Space).
+DTYPE_HELP = "model precision: auto = bfloat16 on GPUs that support it, float32 on CPU (default auto)"
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
