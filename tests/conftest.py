@@ -257,3 +257,18 @@ def run_without_vsum(no_project_env, tmp_path):
 
 
 PYTHON = sys.executable
+
+
+def export_tiny_model(folder) -> str:
+    """A tiny random model (seed 0) exported like a Hub repo into `folder`: weights, processor, remote code, pipeline
+    and handler. Returns the folder as a string."""
+    from vsum import VsumModel
+    from vsum.pipeline import add_serving_files
+    from vsum.tiny import make_tiny_processor, tiny_config
+
+    processor = make_tiny_processor(words=WORDS)
+    torch.manual_seed(0)
+    VsumModel(tiny_config(processor)).save_pretrained(folder)
+    processor.save_pretrained(folder)
+    add_serving_files(folder)
+    return str(folder)

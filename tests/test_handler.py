@@ -18,11 +18,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import torch
-from conftest import WORDS, write_video
+from conftest import export_tiny_model, write_video
 
 from vsum.handler import EndpointHandler, is_public_address
-from vsum.pipeline import add_serving_files
 
 
 LOCALHOST = ipaddress.ip_address("127.0.0.1")
@@ -34,16 +32,7 @@ def only_localhost(address) -> bool:
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
-    from vsum import VsumModel
-    from vsum.tiny import make_tiny_processor, tiny_config
-
-    folder = tmp_path_factory.mktemp("export")
-    processor = make_tiny_processor(words=WORDS)
-    torch.manual_seed(0)
-    VsumModel(tiny_config(processor)).save_pretrained(folder)
-    processor.save_pretrained(folder)
-    add_serving_files(folder)
-    return str(folder)
+    return export_tiny_model(tmp_path_factory.mktemp("export"))
 
 
 @pytest.fixture(scope="module")

@@ -12,25 +12,15 @@ import torch
 from conftest import write_audio_only, write_video
 
 from vsum.cli import main
-from vsum.pipeline import add_serving_files
 from vsum.processing_vsum import probe_video
 
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """A tiny model exported like a Hub repo: weights, processor, remote code, pipeline and handler."""
-    from conftest import WORDS
+    from conftest import export_tiny_model
 
-    from vsum import VsumModel
-    from vsum.tiny import make_tiny_processor, tiny_config
-
-    folder = tmp_path_factory.mktemp("export")
-    processor = make_tiny_processor(words=WORDS)
-    torch.manual_seed(0)
-    VsumModel(tiny_config(processor)).save_pretrained(folder)
-    processor.save_pretrained(folder)
-    add_serving_files(folder)
-    return str(folder)
+    return export_tiny_model(tmp_path_factory.mktemp("export"))
 
 
 @pytest.fixture(scope="module")
@@ -457,7 +447,6 @@ def test_dash_named_file(exported, clips, tmp_path, monkeypatch, capsys):
 
 
 def test_errors_before_the_model_loads(clips, tmp_path, monkeypatch, capsys):
-    import torch
 
     import vsum.loading
 
