@@ -69,7 +69,7 @@ from vsum import (  # noqa: E402
     VsumProcessor,
     loading,  # noqa: E402
 )
-from vsum.data import find_video  # noqa: E402
+from vsum.data import find_video, write_features_info  # noqa: E402
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
 from vsum.inference import encode_video, encode_videos  # noqa: E402
 from vsum.io_utils import atomic_path, atomic_write_json  # noqa: E402
@@ -279,6 +279,17 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
                 "hidden_size": model.config.vision_config.hidden_size,
             },
             data_args.overwrite,
+        )
+        # The encoder record read by the VideoXum builder and prepare_videoxum.py's dataset card.
+        image_size = model.config.vision_config.image_size
+        write_features_info(
+            output_dir,
+            encoder=_model_id(model_args.model_name_or_path or model_args.blip_model),
+            image_size=image_size if isinstance(image_size, int) else int(image_size[0]),
+            encoder_dtype=str(loading.resolve_dtype(model_args.dtype, str(accelerator.device))).removeprefix("torch."),
+            feature_dim=model.config.vision_config.hidden_size,
+            feature_key=FEATURE_KEY,
+            fps=data_args.fps,
         )
     accelerator.wait_for_everyone()
 

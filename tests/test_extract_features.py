@@ -79,6 +79,12 @@ def test_features_match_encode_frames_and_load_as_column(assets, tmp_path):
             expected = model.encode_frames(inputs["pixel_values"], inputs["frame_mask"])[0].numpy()
         assert features.dtype == np.float32 and features.shape == expected.shape == (len(expected), 32)
         np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-5)
+    # The encoder record next to the features (read by the builder and the dataset card).
+    from vsum.data import read_features_info
+
+    info = read_features_info(output_dir)
+    assert (info.feature_dim, info.encoder_dtype, info.feature_key, info.fps) == (32, "float32", "features", 1.0)
+    assert info.image_size == model.config.vision_config.image_size and info.encoder
 
     # The builder picks the files up as a `frame_embeds` column, and the collator batches it.
     from vsum.data import load_videoxum
