@@ -171,3 +171,21 @@ def test_decoders_use_all_cores(video_dir, monkeypatch):
     container, stream = processing_vsum._open_pyav(video_dir["cfr"])  # the container the PyAV decoder uses
     with container:
         assert stream.thread_type == av.codec.context.ThreadType.AUTO
+
+
+def test_highlight_reel_keeps_the_display_rotation(tmp_path):
+    import av
+
+    from vsum.video import write_highlights
+
+    source = write_video(tmp_path / "phone.mp4", duration=4.0, fps=10, width=64, height=48, rotation=90)
+    reel = tmp_path / "reel.mp4"
+    write_highlights(source, [[1.0, 2.0], [3.0, 3.5]], reel)
+    with av.open(str(reel)) as container:
+        frame = next(container.decode(video=0))
+        assert int(round(frame.rotation)) % 360 == 90
+        assert (frame.width, frame.height) == (64, 48)  # coded as the source; players rotate by the matrix
+    plain = write_video(tmp_path / "plain.mp4", duration=2.0, fps=10)
+    write_highlights(plain, [[0.5, 1.0]], tmp_path / "plain_reel.mp4")
+    with av.open(str(tmp_path / "plain_reel.mp4")) as container:
+        assert int(round(next(container.decode(video=0)).rotation or 0)) == 0

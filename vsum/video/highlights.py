@@ -11,6 +11,13 @@ from fractions import Fraction
 logger = logging.getLogger(__name__)
 
 
+def _source_rotation(container, stream) -> int:
+    """The display-matrix rotation (degrees, counter-clockwise) of `stream`'s first frame; 0 when there is none."""
+    for frame in container.decode(stream):
+        return int(round(float(getattr(frame, "rotation", 0) or 0))) % 360
+    return 0
+
+
 def write_highlights(source: str | os.PathLike, segments: list[list[float]], output: str | os.PathLike) -> float:
     """Writes the `segments` (`[[start_s, end_s], ...]`, sorted, non-overlapping) of `source` back to back.
 
@@ -54,6 +61,11 @@ def write_highlights(source: str | os.PathLike, segments: list[list[float]], out
             height = max(2, video_in.codec_context.height - video_in.codec_context.height % 2)
             video_out.width, video_out.height, video_out.pix_fmt = width, height, "yuv420p"
             video_out.options = {"preset": "veryfast"}
+            # The reel keeps the source's display rotation (phone videos): frames are copied as coded, so the same
+            # display matrix makes players show them the way the source is shown.
+            rotation = _source_rotation(container, video_in)
+            if rotation:
+                video_out.set_display_rotation(rotation)
             audio_out = None
             if audio_in is not None:
                 audio_out = out.add_stream("aac", rate=audio_in.codec_context.sample_rate or 44100)
