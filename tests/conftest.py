@@ -272,3 +272,17 @@ def export_tiny_model(folder) -> str:
     processor.save_pretrained(folder)
     add_serving_files(folder)
     return str(folder)
+
+
+def allowed_and_outside_folders(clip, root):
+    """`(allowed, outside)` under `root`: `allowed/ok.mp4` (a copy of `clip`), `outside/secret.mp4`, and the symlink
+    `allowed/link.mp4 -> outside/secret.mp4` (a path inside the allowed folder that leads out of it)."""
+    import shutil
+
+    allowed, outside = root / "allowed", root / "outside"
+    allowed.mkdir()
+    outside.mkdir()
+    shutil.copyfile(clip, allowed / "ok.mp4")
+    shutil.copyfile(clip, outside / "secret.mp4")
+    os.symlink(outside / "secret.mp4", allowed / "link.mp4")
+    return allowed, outside

@@ -18,7 +18,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import export_tiny_model, write_video
+from conftest import allowed_and_outside_folders, export_tiny_model, write_video
 
 from vsum.handler import EndpointHandler, is_public_address
 
@@ -100,12 +100,7 @@ def test_server_paths_are_refused_by_default(handler, clip, tmp_path, monkeypatc
 
 
 def test_allowed_dir_admits_only_paths_inside_it(handler, clip, tmp_path):
-    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
-    allowed.mkdir()
-    outside.mkdir()
-    shutil.copyfile(clip, allowed / "ok.mp4")
-    shutil.copyfile(clip, outside / "secret.mp4")
-    os.symlink(outside / "secret.mp4", allowed / "link.mp4")
+    allowed, outside = allowed_and_outside_folders(clip, tmp_path)
     handler.allowed_dir = os.path.realpath(allowed)
 
     result = handler({"inputs": str(allowed / "ok.mp4"), "parameters": FAST})

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 import torch
-from conftest import WORDS, write_video
+from conftest import WORDS, allowed_and_outside_folders, write_video
 from transformers import pipeline
 
 from vsum.pipeline import GENERATION_PARAMETERS, VideoSummarizationPipeline
@@ -131,12 +130,7 @@ def test_safety_options(summarizer, clip, tmp_path):
     with pytest.raises(ValueError, match="file path or bytes"):
         summarizer(12)
 
-    allowed, outside = tmp_path / "allowed", tmp_path / "outside"
-    allowed.mkdir()
-    outside.mkdir()
-    shutil.copyfile(clip, allowed / "ok.mp4")
-    shutil.copyfile(clip, outside / "secret.mp4")
-    os.symlink(outside / "secret.mp4", allowed / "link.mp4")
+    allowed, outside = allowed_and_outside_folders(clip, tmp_path)
     assert summarizer(str(allowed / "ok.mp4"), allowed_dir=str(allowed), num_beams=1, max_new_tokens=2)["segments"]
     for path in (allowed / "link.mp4", allowed / ".." / "outside" / "secret.mp4"):
         with pytest.raises(ValueError, match="outside the allowed folder"):
