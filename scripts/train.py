@@ -33,6 +33,7 @@ Logs are quiet by default (our progress, evaluations and new-best lines); `-v` a
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import math
@@ -55,6 +56,7 @@ from vsum.hub import export_model, push_folder_to_hub
 from vsum.io_utils import atomic_folder
 from vsum.training import (
     IndexedCollator,
+    OffloadedVisionModel,
     append_eval_log,
     apply_lora,
     build_lr_scheduler,
@@ -146,6 +148,7 @@ def training_function(model_args, data_args, train_args) -> dict:
             project_dir=train_args.output_dir, logging_dir=os.path.join(train_args.output_dir, "logs")
         ),
         dataloader_config=DataLoaderConfiguration(),
+        dynamo_backend="inductor" if train_args.torch_compile else None,  # None: the launcher's choice
     )
     logger.info(
         f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False
@@ -157,6 +160,10 @@ def training_function(model_args, data_args, train_args) -> dict:
     accelerator.wait_for_everyone()
 
     model, processor = build_model_and_processor(model_args, data_args.max_train_frames)
+    # Cached features never reach the ViT: keep it on disk, not in memory, until an export needs it.
+    vision = None
+    if data_args.features_dir is not None and train_args.offload_vision_model:
+        vision = OffloadedVisionModel.offload(model, train_args.output_dir, write=accelerator.is_main_process)
     model = apply_lora(model, model_args)
     trainable, total = count_parameters(model)
     logger.info(f"parameters: {trainable:,} trainable of {total:,}")
@@ -241,7 +248,7 @@ def training_function(model_args, data_args, train_args) -> dict:
                     f"exporting it to {os.path.join(train_args.output_dir, 'best')}"
                 )
                 best_metric, best_step = value, completed_steps
-                export_folder(accelerator, model, processor, model_args, data_args, train_args, "best", record)
+                export_folder(accelerator, model, processor, model_args, data_args, train_args, "best", record, vision)
             # Logged once `best/` matches it: a log entry always has its best/ (resume relies on this order).
             append_eval_log(train_args.output_dir, record)
             eval_records.append(record)
@@ -340,7 +347,7 @@ def training_function(model_args, data_args, train_args) -> dict:
             final_metrics = by_step[best_step]
         elif last_eval_step in by_step:
             final_metrics = by_step[last_eval_step]
-        export_final(accelerator, model, processor, model_args, data_args, train_args, final_metrics)
+        export_final(accelerator, model, processor, model_args, data_args, train_args, final_metrics, vision)
     accelerator.end_training()
     return {k: v for k, v in final_metrics.items() if k not in ("step", "epoch", "split")}
 
@@ -354,10 +361,13 @@ def parameter_checksum(model) -> str:
     return digest.hexdigest()[:16]
 
 
-def export_folder(accelerator, model, processor, model_args, data_args, train_args, name: str, record: dict) -> Path:
+def export_folder(
+    accelerator, model, processor, model_args, data_args, train_args, name: str, record: dict, vision=None
+) -> Path:
     """Writes the complete Hub-ready folder `<output_dir>/<name>` (model, processor, remote code, pipeline, handler,
     model card with `record`'s metrics) atomically. Main process only. LoRA models are exported merged with
-    `--merge_lora` (a merged copy: the training model keeps its adapters), else as adapters."""
+    `--merge_lora` (a merged copy: the training model keeps its adapters), else as adapters. `vision`: the
+    `OffloadedVisionModel` of a run on cached features, attached for the export."""
     unwrapped = accelerator.unwrap_model(model)
     if hasattr(unwrapped, "peft_config") and train_args.merge_lora:
         unwrapped = copy.deepcopy(unwrapped).merge_and_unload()  # plain VsumModel: loads without peft
@@ -386,27 +396,28 @@ def export_folder(accelerator, model, processor, model_args, data_args, train_ar
     }
     if record:
         recipe["selected checkpoint"] = f"step {record['step']} (epoch {record['epoch']})"
-    return export_model(
-        unwrapped,
-        processor,
-        folder,
-        model_name=train_args.hub_model_id.split("/")[-1] if train_args.hub_model_id else None,
-        metrics=metrics,
-        dataset_name=data_args.dataset_name,
-        eval_split=data_args.eval_split,
-        recipe=recipe,
-        repo_id=train_args.hub_model_id,
-        base_model=model_args.model_name_or_path,
-        fps=data_args.fps,
-        # What the evaluation's summaries used: the flags over the model's own generation_config (saved with it).
-        generation=effective_generation(
-            core_model(unwrapped),
-            generation_kwargs(train_args.num_beams, train_args.max_length, train_args.min_length),
-        ),
-    )
+    with vision.attached(unwrapped) if vision is not None else contextlib.nullcontext():
+        return export_model(
+            unwrapped,
+            processor,
+            folder,
+            model_name=train_args.hub_model_id.split("/")[-1] if train_args.hub_model_id else None,
+            metrics=metrics,
+            dataset_name=data_args.dataset_name,
+            eval_split=data_args.eval_split,
+            recipe=recipe,
+            repo_id=train_args.hub_model_id,
+            base_model=model_args.model_name_or_path,
+            fps=data_args.fps,
+            # What the evaluation's summaries used: the flags over the model's own generation_config (saved with it).
+            generation=effective_generation(
+                core_model(unwrapped),
+                generation_kwargs(train_args.num_beams, train_args.max_length, train_args.min_length),
+            ),
+        )
 
 
-def export_final(accelerator, model, processor, model_args, data_args, train_args, record: dict) -> None:
+def export_final(accelerator, model, processor, model_args, data_args, train_args, record: dict, vision=None) -> None:
     """Writes `<output_dir>/<export_dir_name>` (Hub-ready, atomically: never left partial) and uploads it with
     `--push_to_hub`. With `--load_best_model_at_end` it is a copy of `best/` (the best evaluation); otherwise the
     last model."""
@@ -423,7 +434,7 @@ def export_final(accelerator, model, processor, model_args, data_args, train_arg
             f"{record[train_args.metric_for_best_model]:.4g}) to {folder}"
         )
     else:
-        export_folder(accelerator, model, processor, model_args, data_args, train_args, folder.name, record)
+        export_folder(accelerator, model, processor, model_args, data_args, train_args, folder.name, record, vision)
         logger.info(f"Exported the last model to {folder}")
     if train_args.push_to_hub:
         url = push_folder_to_hub(

@@ -12,6 +12,9 @@ import torch
 
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Training's `--mixed_precision auto` is bf16 on CPUs with AVX512-BF16/AMX: pin float32 so that what the tests compute
+# does not depend on the CI machine's CPU (`test_train_step_speed.py` tests the rule and a bf16 run).
+os.environ.setdefault("ACCELERATE_MIXED_PRECISION", "no")
 
 
 def pytest_collection_modifyitems(config, items):

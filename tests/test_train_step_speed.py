@@ -1,16 +1,18 @@
 # Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
-"""The faster training step changes no numbers: fused / foreach / for-loop AdamW give the same loss curve, and the
-mixed-precision default is bf16 only on GPUs. (Speed itself is measured by benchmarks/train_step.py, not tested.)"""
+"""The faster training step changes no numbers: fused / foreach / for-loop AdamW give the same loss curve; the
+mixed-precision default is bf16 only where the hardware multiplies bf16 natively; the ViT offloaded while training on
+features comes back unchanged for exports. (Speed itself is measured by benchmarks/train_step.py, not tested.)"""
 
 import pytest
 import torch
 
+from vsum import devices
 from vsum.modeling_vsum import VsumModel
 from vsum.tiny import tiny_config
-from vsum.training import VsumTrainingArguments, build_optimizer, resolve_mixed_precision
+from vsum.training import OffloadedVisionModel, VsumTrainingArguments, build_optimizer, resolve_mixed_precision
 
 
-def _loss_curve(implementation: str, steps: int = 6):
+def _loss_curve(implementation: str, steps: int = 6, bf16_autocast: bool = False):
     torch.manual_seed(0)
     model = VsumModel(tiny_config(local_attention_type="rbf")).train()
     args = VsumTrainingArguments(learning_rate=1e-3, optimizer_implementation=implementation)
@@ -26,7 +28,8 @@ def _loss_curve(implementation: str, steps: int = 6):
     )
     losses = []
     for _ in range(steps):
-        loss = model(**batch).loss
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_autocast):  # as accelerate: the forward only
+            loss = model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -60,10 +63,62 @@ def test_unknown_optimizer_implementation_is_rejected():
 def test_mixed_precision_default(monkeypatch):
     monkeypatch.delenv("ACCELERATE_MIXED_PRECISION", raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: False)
     assert resolve_mixed_precision("auto") == "no"
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: True)  # AVX512-BF16 / AMX
+    assert resolve_mixed_precision("auto") == "bf16"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    assert resolve_mixed_precision("auto") == "no"  # the GPU decides when there is one
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
     assert resolve_mixed_precision("auto") == "bf16"
     monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "fp16")
     assert resolve_mixed_precision("auto") is None  # accelerate reads the launcher's choice
     assert resolve_mixed_precision("no") == "no"
+
+
+def test_cpu_native_bf16_probe_answers_a_bool():
+    assert devices.cpu_has_native_bf16() in (True, False)
+
+
+def test_bf16_autocast_on_cpu_keeps_the_loss_curve_close():
+    """What `--mixed_precision bf16` (the CPU default where bf16 is native) does to the step: float32 weights and
+    optimizer, bf16 matrix products; the loss curve stays within bf16's precision of the float32 one."""
+    reference, _, _ = _loss_curve("fused")
+    losses, _, model = _loss_curve("fused", bf16_autocast=True)
+    assert all(p.dtype == torch.float32 and p.grad is None for p in model.parameters())
+    assert losses[-1] < losses[0]
+    assert not torch.equal(losses, reference)  # bf16 products really ran
+    torch.testing.assert_close(losses, reference, rtol=1e-3, atol=0)
+
+
+def test_offloaded_vision_model_is_restored_exactly_for_exports(tmp_path):
+    torch.manual_seed(0)
+    model = VsumModel(tiny_config()).train()
+    original = {name: tensor.clone() for name, tensor in model.vision_model.state_dict().items()}
+    frame_embeds, frame_mask = torch.randn(1, 6, 32), torch.ones(1, 6, dtype=torch.long)
+    model.eval()
+    before = model(frame_embeds=frame_embeds, frame_mask=frame_mask).saliency_logits
+
+    vision = OffloadedVisionModel.offload(model, tmp_path)
+    assert model.vision_model is None and (tmp_path / OffloadedVisionModel.FILE_NAME).is_file()
+    assert not any(name.startswith("vision_model.") for name in model.state_dict())
+    # Features still work; pixels and saving say why they cannot.
+    torch.testing.assert_close(model(frame_embeds=frame_embeds, frame_mask=frame_mask).saliency_logits, before)
+    with pytest.raises(ValueError, match="ViT is detached"):
+        model(pixel_values=torch.zeros(1, 2, 3, 32, 32))
+    with pytest.raises(ValueError, match="cannot save the model.*ViT is detached"):
+        model.save_pretrained(tmp_path / "incomplete")
+    assert not (tmp_path / "incomplete").exists()
+    with pytest.raises(ValueError, match="already detached"):
+        OffloadedVisionModel.offload(model, tmp_path)
+
+    with vision.attached(model) as attached:
+        assert attached is model and not model.vision_model.embeddings.patch_embedding.weight.requires_grad
+        model.save_pretrained(tmp_path / "complete")
+    assert model.vision_model is None  # detached again after the export
+    reloaded = VsumModel.from_pretrained(tmp_path / "complete")
+    for name, tensor in original.items():
+        torch.testing.assert_close(reloaded.vision_model.state_dict()[name], tensor, rtol=0, atol=0, msg=name)
+    with pytest.raises(ValueError, match="must be a BlipVisionModel"):
+        model.attach_vision_model(torch.nn.Linear(2, 2))

@@ -48,3 +48,15 @@ def resolve_dtype(dtype: Any = "auto", device: str = "cpu"):
             return torch.bfloat16
         return torch.float32
     return getattr(torch, dtype)
+
+
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 matrices in hardware (AVX512-BF16 or AMX): there bf16 autocast roughly
+    halves a training step's matrix-product time (`benchmarks/train_step.py`); elsewhere bf16 is emulated and slower
+    than float32."""
+    import torch
+
+    try:  # private probes of torch's cpuinfo; a torch without them is treated as "no"
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:
+        return False

@@ -526,6 +526,41 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
     def set_output_embeddings(self, new_embeddings):
         self.text_decoder.set_output_embeddings(new_embeddings)
 
+    # ------------------------------------------------------------------ vision encoder
+
+    def detach_vision_model(self) -> BlipVisionModel | None:
+        """Removes the ViT from the model and returns it (`None` when it is already detached).
+
+        A model trained on cached `frame_embeds` never runs its ViT, so training need not hold it (ViT-B: 86 M
+        parameters, 343 MiB in float32); `vsum.training.OffloadedVisionModel` keeps it on disk meanwhile. Without it
+        the model still runs on `frame_embeds`; `pixel_values` and `save_pretrained` raise until
+        [`~VsumModel.attach_vision_model`] puts it back, so no folder is ever written without its ViT.
+        """
+        vision_model, self.vision_model = self.vision_model, None
+        return vision_model
+
+    def attach_vision_model(self, vision_model: BlipVisionModel) -> None:
+        """Puts a ViT (e.g. the one [`~VsumModel.detach_vision_model`] returned) back into the model."""
+        if not isinstance(vision_model, BlipVisionModel):
+            raise ValueError(f"vision_model must be a BlipVisionModel, got {type(vision_model).__name__}")
+        if vision_model.config.hidden_size != self.config.hidden_size:
+            raise ValueError(
+                f"vision_model has hidden size {vision_model.config.hidden_size}, the model {self.config.hidden_size}"
+            )
+        self.vision_model = vision_model
+
+    def _require_vision_model(self, action: str) -> None:
+        if self.vision_model is None:
+            raise ValueError(
+                f"cannot {action}: this model's ViT is detached (it was trained on cached frame_embeds); call "
+                "`model.attach_vision_model(...)` first"
+            )
+
+    def save_pretrained(self, save_directory, *args, **kwargs):
+        # A folder without the ViT would load with a randomly initialised one (a warning, not an error).
+        self._require_vision_model(f"save the model to {save_directory}")
+        return super().save_pretrained(save_directory, *args, **kwargs)
+
     # ------------------------------------------------------------------ frames
 
     def encode_frames(
@@ -549,6 +584,7 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
                 f"pixel_values must have shape (batch, frames, 3, height, width), got {tuple(pixel_values.shape)}"
             )
         frame_mask = self._check_frame_mask(frame_mask, pixel_values.shape[:2], "pixel_values", pixel_values.device)
+        self._require_vision_model("encode pixel_values")
         chunk_size = chunk_size or self.config.vision_chunk_size
         image_size = self.config.vision_config.image_size
         image_size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)

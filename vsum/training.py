@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from .io_utils import atomic_folder, atomic_write_json, atomic_write_text
+from .io_utils import atomic_folder, atomic_path, atomic_write_json, atomic_write_text
 
 
 logger = logging.getLogger(__name__)
@@ -216,8 +216,24 @@ class VsumTrainingArguments:
     mixed_precision: str = field(
         default="auto",
         metadata={
-            "help": "'auto': bf16 autocast on GPUs that support it, none on CPU, unless `accelerate launch "
-            "--mixed_precision` chose; or 'no', 'bf16', 'fp16'."
+            "help": "'auto': bf16 autocast where the hardware multiplies bf16 natively (GPUs with bf16; CPUs with "
+            "AVX512-BF16 or AMX), else none, unless `accelerate launch --mixed_precision` chose; or 'no' (exact "
+            "float32), 'bf16', 'fp16'. Weights and optimizer state stay float32 either way."
+        },
+    )
+    torch_compile: bool = field(
+        default=False,
+        metadata={
+            "help": "Compile the model with torch.compile (inductor, through accelerate's dynamo plugin; "
+            "`accelerate launch --dynamo_backend` does the same). The first steps compile; measured in "
+            "benchmarks/train_step.py."
+        },
+    )
+    offload_vision_model: bool = field(
+        default=True,
+        metadata={
+            "help": "With --features_dir: keep the ViT (never run on cached features) in "
+            "<output_dir>/frozen_vision_model.safetensors instead of memory during training; exports put it back."
         },
     )
 
@@ -439,12 +455,70 @@ def build_optimizer(model, train_args: VsumTrainingArguments) -> torch.optim.Ada
 
 def resolve_mixed_precision(mixed_precision: str = "auto") -> str | None:
     """`"auto"` -> the launcher's choice when `accelerate launch --mixed_precision` set one (`None` lets accelerate
-    read it), else `"bf16"` on a GPU that supports it and `"no"` on CPU; other values are returned unchanged."""
+    read it), else `"bf16"` where bf16 matrix products run in hardware (a GPU that supports bf16; without a GPU, a
+    CPU with AVX512-BF16 or AMX: [`vsum.devices.cpu_has_native_bf16`]) and `"no"` elsewhere (emulated bf16 is
+    slower than float32). Other values are returned unchanged."""
+    from .devices import cpu_has_native_bf16
+
     if mixed_precision != "auto":
         return mixed_precision
     if os.environ.get("ACCELERATE_MIXED_PRECISION"):
         return None
-    return "bf16" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "no"
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "no"
+    return "bf16" if cpu_has_native_bf16() else "no"
+
+
+class OffloadedVisionModel:
+    """The ViT of a model trained on cached features, kept in a safetensors file instead of memory.
+
+    Training on `frame_embeds` never runs the ViT (frozen or not, its weights cannot change), yet a `VsumModel` holds
+    it: 86 M parameters (343 MiB in float32) for ViT-B. [`OffloadedVisionModel.offload`] writes it to
+    `<folder>/frozen_vision_model.safetensors` and detaches it; [`OffloadedVisionModel.attached`] puts it back for
+    as long as an export needs it, so exported folders stay complete.
+    """
+
+    FILE_NAME = "frozen_vision_model.safetensors"
+
+    def __init__(self, path: str | os.PathLike, vision_config, requires_grad: bool):
+        self.path, self.vision_config, self.requires_grad = Path(path), vision_config, requires_grad
+
+    @classmethod
+    def offload(cls, model, folder: str | os.PathLike, write: bool = True) -> OffloadedVisionModel:
+        """Detaches `model`'s ViT (`model`: a `VsumModel`, or a `PeftModel` around one) and, when `write` (the main
+        process), saves it to `<folder>/frozen_vision_model.safetensors` (atomically; other processes wait for it
+        before they export)."""
+        from safetensors.torch import save_file
+
+        core = core_model(model)
+        vision_model = core.detach_vision_model()
+        if vision_model is None:
+            raise ValueError("the model's ViT is already detached; nothing to offload")
+        path = Path(folder) / cls.FILE_NAME
+        if write:
+            state = {name: tensor.detach().contiguous() for name, tensor in vision_model.state_dict().items()}
+            with atomic_path(path) as tmp:
+                save_file(state, tmp)
+        requires_grad = any(p.requires_grad for p in vision_model.parameters())
+        return cls(path, core.config.vision_config, requires_grad)
+
+    @contextlib.contextmanager
+    def attached(self, model):
+        """Within the block, `model` (a `VsumModel` or a `PeftModel` around one) has its ViT again, read from the
+        file (built on the meta device, so no random initialisation is computed and thrown away)."""
+        from safetensors.torch import load_file
+        from transformers.models.blip.modeling_blip import BlipVisionModel
+
+        core = core_model(model)
+        with torch.device("meta"):
+            vision_model = BlipVisionModel(self.vision_config)
+        vision_model.load_state_dict(load_file(self.path), strict=True, assign=True)
+        vision_model.requires_grad_(self.requires_grad).train(core.training)
+        core.attach_vision_model(vision_model)
+        try:
+            yield core
+        finally:
+            core.detach_vision_model()
 
 
 def apply_lora(model, model_args: ModelArguments):
