@@ -10,22 +10,30 @@ attention k = 2, batch 4 x `T` frames (video lengths T, 5T/6, 2T/3, T/2: padded)
 --child ...`), on the same batch:
 
 * `original`: `benchmarks/original_formulation.OriginalVsumModel` (fused-qkv TT with final LayerNorm, loop-built dense
-  band mask, BCE over padded frames, BLIP's decoder with label smoothing 0.1) with torch's default AdamW (a per-tensor
-  loop on CPU), `loss.backward()`, gradient clipping;
-* `ours (before)`: `VsumModel` with BLIP's eager decoder attention and the for-loop AdamW (the levers off);
-* `ours + SDPA decoder`: the decoder's attention cores through `scaled_dot_product_attention`;
-* `ours` (default): + fused AdamW (`vsum.training.build_optimizer`).
+  band mask, BCE over padded frames, BLIP's decoder with label smoothing 0.1, the frozen ViT built and kept) in float32
+  with torch's default AdamW (a per-tensor loop on CPU), `loss.backward()`, gradient clipping;
+* `original-bf16`: the same under bf16 autocast (not what the original does: the same-precision reference for ours);
+* `ours-before`: `VsumModel` with BLIP's eager decoder attention, the for-loop AdamW, float32 (the levers off);
+* `ours-sdpa`: + the decoder's attention cores through `scaled_dot_product_attention`;
+* `ours-fp32`: + fused AdamW (`vsum.training.build_optimizer`) + the ViT offloaded (`OffloadedVisionModel`), float32
+  (`--mixed_precision no`);
+* `ours` (the default of `scripts/train.py`): + `--mixed_precision auto` (`resolve_mixed_precision`: bf16 autocast on a
+  CPU with AVX512-BF16/AMX, float32 elsewhere: the table says which ran);
+* `ours-compile`: the default + `--torch_compile` (inductor; compilation happens in the warm-up step).
 
-Ours runs through the functions `scripts/train.py` uses: `VsumModel`, `vsum.training.build_optimizer`,
-`vsum.training.resolve_mixed_precision` (no autocast on CPU), `accelerate.Accelerator.prepare/backward/clip_grad_norm_`,
-`vsum.training.model_inputs`. Steps/s: `--steps` timed steps after `--warmup` untimed ones (median step time). Peak
-memory: the process's resident high-water mark during the steps above its resident size once model, optimizer and
-batch exist (`VmHWM` after `clear_refs`, MB = 10^6 bytes), and the whole-process peak beside it.
+Ours runs through the functions `scripts/train.py` uses: `VsumModel`, `OffloadedVisionModel.offload`,
+`vsum.training.build_optimizer`, `build_accelerator` (mixed precision, `torch.compile`), `accelerator.prepare/backward/
+clip_grad_norm_`, `vsum.training.model_inputs`. Steps/s: `--steps` timed steps after `--warmup`
+untimed ones (median step time), in `--rounds` fresh processes per variant (interleaved; the median of the rounds'
+medians). Peak memory: the process's resident high-water mark during the steps above its resident size once model,
+optimizer and batch exist (`VmHWM` after `clear_refs`, MB = 10^6 bytes), and the whole-process peak beside it.
 
-Verdicts (PASS/FAIL): ours >= 1.5x the original's steps/s at the first `--frames` value (4 x 120 by default); the loss
-curve of fused AdamW equals the for-loop AdamW's (`allclose`, rtol 1e-4, on every step measured).
+Verdicts (PASS/FAIL): ours (default) >= 1.5x the original's steps/s at the first `--frames` value (4 x 120 by
+default); the loss curve of fused AdamW equals the for-loop AdamW's (`allclose`, rtol 1e-4, every step measured); bf16
+autocast keeps the float32 loss curve within rtol 1e-3 (when the default ran in bf16); ours' process peak is below the
+original's. Same-precision ratios (ours-fp32 / original, ours / original-bf16) are printed beside them.
 
-    python benchmarks/train_step.py [--frames 120 512] [--steps 3] [--warmup 1] [--threads N]
+    python benchmarks/train_step.py [--frames 120 512] [--steps 3] [--warmup 1] [--rounds 1] [--threads N]
 """
 
 import argparse
@@ -40,10 +48,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
-    "original": "original formulation (for-loop AdamW)",
-    "ours-before": "ours, eager decoder attention, for-loop AdamW",
-    "ours-sdpa": "ours + SDPA decoder attention, for-loop AdamW",
-    "ours": "ours + SDPA decoder + fused AdamW (default)",
+    "original": "original formulation, float32 (for-loop AdamW)",
+    "original-bf16": "original formulation, bf16 autocast (for-loop AdamW)",
+    "ours-before": "ours, eager decoder attention, for-loop AdamW, float32",
+    "ours-sdpa": "ours + SDPA decoder attention, for-loop AdamW, float32",
+    "ours-fp32": "ours + SDPA + fused AdamW + ViT offloaded, float32",
+    "ours": "ours, default (+ --mixed_precision auto: {precision})",
+    "ours-compile": "ours, default + --torch_compile",
 }
 BATCH, TEXT_LENGTH, ANNOTATORS = 4, 40, 10
 
@@ -85,16 +96,18 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
     torch.manual_seed(0)
     text = config.text_config
     batch = _batch(frames, text.vocab_size, text.bos_token_id, text.pad_token_id)
-    if variant == "original":
+    if variant.startswith("original"):
         from original_formulation import OriginalVsumModel
 
         model = OriginalVsumModel(config).train()
         optimizer = torch.optim.AdamW(
             [p for p in model.parameters() if p.requires_grad], lr=2e-5, weight_decay=0.05
         )  # torch's defaults: a per-tensor loop on CPU
+        precision = "bf16" if variant == "original-bf16" else "no"
 
         def step():
-            loss = model(**batch)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                loss = model(**batch)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -102,24 +115,39 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
             return loss.item()
 
     else:
-        from accelerate import Accelerator
+        import tempfile
+
         from transformers.models.blip.modeling_blip_text import BlipTextSelfAttention
 
         from vsum.modeling_vsum import VsumModel
-        from vsum.training import VsumTrainingArguments, build_optimizer, model_inputs, resolve_mixed_precision
+        from vsum.training import (
+            OffloadedVisionModel,
+            VsumTrainingArguments,
+            build_accelerator,
+            build_optimizer,
+            model_inputs,
+        )
 
         model = VsumModel(config).train()
+        levers_off = variant in ("ours-before", "ours-sdpa")
         if variant == "ours-before":  # BLIP's own eager attention cores (same parameters)
             for index, layer in enumerate(model.text_decoder.bert.encoder.layer):
                 for module, cross in ((layer.attention, False), (layer.crossattention, True)):
                     state = module.self.state_dict()
                     module.self = BlipTextSelfAttention(text, is_cross_attention=cross, layer_idx=index)
                     module.self.load_state_dict(state)
+        if not levers_off:  # as scripts/train.py does with --features_dir
+            OffloadedVisionModel.offload(model, tempfile.mkdtemp(prefix="train_step_vit_"))
         args = VsumTrainingArguments(
-            learning_rate=2e-5, optimizer_implementation="fused" if variant == "ours" else "for-loop"
+            learning_rate=2e-5,
+            optimizer_implementation="for-loop" if levers_off else "fused",
+            mixed_precision="auto" if variant in ("ours", "ours-compile") else "no",
+            torch_compile=variant == "ours-compile",
+            output_dir=tempfile.mkdtemp(prefix="train_step_"),
         )
         optimizer = build_optimizer(model, args)
-        accelerator = Accelerator(mixed_precision=resolve_mixed_precision(args.mixed_precision), cpu=True)
+        accelerator = build_accelerator(args, cpu=True)
+        precision = accelerator.mixed_precision
         model, optimizer = accelerator.prepare(model, optimizer)
         inputs = model_inputs(batch)
 
@@ -146,9 +174,26 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
         "times": times,
         "peak_above_bytes": (peak_kb - baseline_kb) * 1024,
         "peak_bytes": peak_kb * 1024,
+        "precision": precision,
         "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "total": sum(p.numel() for p in model.parameters()),
     }
+
+
+def run_child(variant: str, frames: int, args) -> dict:
+    command = [sys.executable, __file__, "--child", f"{variant}:{frames}", "--steps", str(args.steps)]
+    command += ["--warmup", str(args.warmup)] + (["--threads", str(args.threads)] if args.threads else [])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("ACCELERATE_MIXED_PRECISION", None)  # each variant states its own precision
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        sys.exit(f"child {variant}:{frames} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def step_time(rounds: list[dict]) -> float:
+    """Median over rounds of each round's median step time."""
+    return statistics.median(statistics.median(r["times"]) for r in rounds)
 
 
 def main():
@@ -156,6 +201,7 @@ def main():
     parser.add_argument("--frames", type=int, nargs="+", default=[120, 512])
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="fresh processes per variant (interleaved)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
@@ -168,32 +214,35 @@ def main():
         sys.exit("this benchmark reads /proc/self/status and needs Linux")
     import torch
 
+    from vsum.devices import cpu_has_native_bf16
+
     started = time.perf_counter()
     print(
         f"# Training step on cached features: ours vs the original formulation (batch {BATCH} x T frames, "
-        f"BLIP-base sizes, float32, CPU)"
+        f"BLIP-base sizes, CPU)"
     )
     print(
-        f"torch {torch.__version__}, {args.threads or torch.get_num_threads()} threads; {args.warmup} warm-up + "
-        f"{args.steps} timed steps per fresh process\n"
+        f"torch {torch.__version__}, {args.threads or torch.get_num_threads()} threads, CPU with native bf16 "
+        f"(AVX512-BF16/AMX): {'yes' if cpu_has_native_bf16() else 'no'}; {args.warmup} warm-up + {args.steps} timed "
+        f"steps per fresh process, {args.rounds} round(s)\n"
     )
-    results = {}
+    results: dict[tuple[str, int], list[dict]] = {}
     for frames in args.frames:
-        for variant in args.variants:
-            command = [sys.executable, __file__, "--child", f"{variant}:{frames}", "--steps", str(args.steps)]
-            command += ["--warmup", str(args.warmup)] + (["--threads", str(args.threads)] if args.threads else [])
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
-            done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-            if done.returncode != 0:
-                sys.exit(f"child {variant}:{frames} failed:\n{done.stderr[-3000:]}")
-            results[(variant, frames)] = result = json.loads(done.stdout.strip().splitlines()[-1])
-            print(
-                f"  {variant:<12} T={frames:<4} step {statistics.median(result['times']):.2f} s, losses "
-                f"{[round(x, 4) for x in result['losses']]}",
-                file=sys.stderr,
-                flush=True,
-            )
+        for round_index in range(args.rounds):
+            for variant in args.variants:
+                if variant == "ours-compile" and round_index > 0:
+                    continue  # one round: the compilation alone takes minutes
+                result = run_child(variant, frames, args)
+                results.setdefault((variant, frames), []).append(result)
+                print(
+                    f"  round {round_index + 1} {variant:<13} T={frames:<4} step "
+                    f"{statistics.median(result['times']):.2f} s ({result['precision']}), losses "
+                    f"{[round(x, 4) for x in result['losses']]}",
+                    file=sys.stderr,
+                    flush=True,
+                )
 
+    default_precision = next((r[0]["precision"] for (v, _), r in results.items() if v == "ours"), "?")
     print(
         "| frames | variant | steps/s | x original | peak above model (MB) | process peak (MB) | params (trainable / all) |"
     )
@@ -201,33 +250,71 @@ def main():
     for frames in args.frames:
         base = results.get(("original", frames))
         for variant in args.variants:
-            result = results[(variant, frames)]
-            rate = 1 / statistics.median(result["times"])
-            ratio = f"{rate * statistics.median(base['times']):.2f}x" if base else "n/a"
+            rounds = results[(variant, frames)]
+            rate = 1 / step_time(rounds)
+            ratio = f"{rate * step_time(base):.2f}x" if base else "n/a"
+            peak_above = statistics.median(r["peak_above_bytes"] for r in rounds) / 1e6
+            peak = statistics.median(r["peak_bytes"] for r in rounds) / 1e6
+            name = VARIANTS[variant].format(precision=default_precision)
             print(
-                f"| {BATCH} x {frames} | {VARIANTS[variant]} | {rate:.3f} | {ratio} "
-                f"| {result['peak_above_bytes'] / 1e6:.0f} | {result['peak_bytes'] / 1e6:.0f} "
-                f"| {result['trainable'] / 1e6:.1f} M / {result['total'] / 1e6:.1f} M |"
+                f"| {BATCH} x {frames} | {name} | {rate:.3f} | {ratio} | {peak_above:.0f} | {peak:.0f} "
+                f"| {rounds[0]['trainable'] / 1e6:.1f} M / {rounds[0]['total'] / 1e6:.1f} M |"
             )
-    print("\nsteps/s = 1 / median step time; GPU: not measured (no GPU in this run).\n")
+    print("\nsteps/s = 1 / median step time (median of rounds); GPU: not measured (no GPU in this run).\n")
 
     verdicts = []
-    first = args.frames[0]
-    if ("original", first) in results and ("ours", first) in results:
-        ratio = statistics.median(results[("original", first)]["times"]) / statistics.median(
-            results[("ours", first)]["times"]
-        )
-        ok = ratio >= 1.5
+
+    def verdict(text: str, ok: bool) -> None:
         verdicts.append(ok)
-        print(f"- ours >= 1.5x the original's steps/s at {BATCH} x {first}: {ratio:.2f}x -> {'PASS' if ok else 'FAIL'}")
+        print(f"- {text} -> {'PASS' if ok else 'FAIL'}")
+
+    def speedup(fast: str, slow: str, frames: int) -> float | None:
+        if (fast, frames) in results and (slow, frames) in results:
+            return step_time(results[(slow, frames)]) / step_time(results[(fast, frames)])
+        return None
+
+    first = args.frames[0]
+    ratio = speedup("ours", "original", first)
+    if ratio is not None:
+        verdict(
+            f"ours (default, {default_precision}) >= 1.5x the original's steps/s (float32) at {BATCH} x {first}: "
+            f"{ratio:.2f}x",
+            ratio >= 1.5,
+        )
     for frames in args.frames:
-        if ("ours", frames) in results and ("ours-sdpa", frames) in results:
-            fused, loop = (torch.tensor(results[(v, frames)]["losses"]) for v in ("ours", "ours-sdpa"))
-            ok = torch.allclose(fused, loop, rtol=1e-4, atol=1e-5)
-            verdicts.append(ok)
-            print(
-                f"- same loss curve, fused vs for-loop AdamW, {BATCH} x {frames} ({len(fused)} steps): max diff "
-                f"{(fused - loop).abs().max().item():.1e} -> {'PASS' if ok else 'FAIL'}"
+        same = [
+            f"{label} {value:.2f}x"
+            for label, value in (
+                ("float32 vs float32 (ours-fp32 / original)", speedup("ours-fp32", "original", frames)),
+                ("bf16 vs bf16 (ours / original-bf16)", speedup("ours", "original-bf16", frames)),
+            )
+            if value is not None
+        ]
+        if same:
+            print(f"- same precision, {BATCH} x {frames}: {'; '.join(same)} (information, no verdict)")
+    for frames in args.frames:
+        if ("ours-fp32", frames) in results and ("ours-sdpa", frames) in results:
+            fused, loop = (torch.tensor(results[(v, frames)][0]["losses"]) for v in ("ours-fp32", "ours-sdpa"))
+            verdict(
+                f"same loss curve, fused vs for-loop AdamW, {BATCH} x {frames} ({len(fused)} steps): max diff "
+                f"{(fused - loop).abs().max().item():.1e}",
+                torch.allclose(fused, loop, rtol=1e-4, atol=1e-5),
+            )
+        if ("ours", frames) in results and ("ours-fp32", frames) in results and default_precision == "bf16":
+            bf16, fp32 = (torch.tensor(results[(v, frames)][0]["losses"]) for v in ("ours", "ours-fp32"))
+            relative = ((bf16 - fp32).abs() / fp32.abs()).max().item()
+            verdict(
+                f"bf16 autocast keeps the float32 loss curve, {BATCH} x {frames} ({len(bf16)} steps): max relative "
+                f"diff {relative:.1e} (rtol 1e-3)",
+                relative <= 1e-3,
+            )
+        if ("ours", frames) in results and ("original", frames) in results:
+            ours, original = (
+                statistics.median(r["peak_bytes"] for r in results[(v, frames)]) / 1e6 for v in ("ours", "original")
+            )
+            verdict(
+                f"ours' process peak below the original's, {BATCH} x {frames}: {ours:.0f} vs {original:.0f} MB",
+                ours < original,
             )
     print(f"\noverall: {'PASS' if all(verdicts) else 'FAIL'} (total wall time {time.perf_counter() - started:.0f} s)")
     sys.exit(0 if all(verdicts) else 1)

@@ -44,9 +44,8 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from accelerate import Accelerator
 from accelerate.logging import get_logger
-from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration, set_seed
+from accelerate.utils import set_seed
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
@@ -59,6 +58,7 @@ from vsum.training import (
     OffloadedVisionModel,
     append_eval_log,
     apply_lora,
+    build_accelerator,
     build_lr_scheduler,
     build_model_and_processor,
     build_optimizer,
@@ -76,7 +76,6 @@ from vsum.training import (
     num_update_steps,
     parse_args,
     prepare_output_dir,
-    resolve_mixed_precision,
     rewind_eval_log,
     save_checkpoint,
 )
@@ -140,16 +139,7 @@ def training_function(model_args, data_args, train_args) -> dict:
     # here: one created before the Accelerator makes every CPU process "main" under ACCELERATE_USE_CPU.)
     prepare_output_dir(train_args, is_main_process=False)
     trackers = resolve_trackers(train_args.report_to)
-    accelerator = Accelerator(
-        mixed_precision=resolve_mixed_precision(train_args.mixed_precision),
-        gradient_accumulation_steps=train_args.gradient_accumulation_steps,
-        log_with=trackers,
-        project_config=ProjectConfiguration(
-            project_dir=train_args.output_dir, logging_dir=os.path.join(train_args.output_dir, "logs")
-        ),
-        dataloader_config=DataLoaderConfiguration(),
-        dynamo_backend="inductor" if train_args.torch_compile else None,  # None: the launcher's choice
-    )
+    accelerator = build_accelerator(train_args, log_with=trackers)
     logger.info(
         f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False
     )

@@ -9,7 +9,13 @@ import torch
 from vsum import devices
 from vsum.modeling_vsum import VsumModel
 from vsum.tiny import tiny_config
-from vsum.training import OffloadedVisionModel, VsumTrainingArguments, build_optimizer, resolve_mixed_precision
+from vsum.training import (
+    OffloadedVisionModel,
+    VsumTrainingArguments,
+    build_accelerator,
+    build_optimizer,
+    resolve_mixed_precision,
+)
 
 
 def _loss_curve(implementation: str, steps: int = 6, bf16_autocast: bool = False):
@@ -122,3 +128,20 @@ def test_offloaded_vision_model_is_restored_exactly_for_exports(tmp_path):
         torch.testing.assert_close(reloaded.vision_model.state_dict()[name], tensor, rtol=0, atol=0, msg=name)
     with pytest.raises(ValueError, match="must be a BlipVisionModel"):
         model.attach_vision_model(torch.nn.Linear(2, 2))
+
+
+def test_build_accelerator_wires_precision_and_torch_compile(tmp_path, monkeypatch):
+    from accelerate.state import AcceleratorState, GradientState
+    from accelerate.utils import DynamoBackend
+
+    monkeypatch.delenv("ACCELERATE_MIXED_PRECISION", raising=False)
+    monkeypatch.delenv("ACCELERATE_DYNAMO_BACKEND", raising=False)
+    for torch_compile, precision, backend in ((True, "bf16", DynamoBackend.INDUCTOR), (False, "no", DynamoBackend.NO)):
+        AcceleratorState._reset_state(reset_partial_state=True)
+        GradientState._reset_state()
+        args = VsumTrainingArguments(output_dir=str(tmp_path), torch_compile=torch_compile, mixed_precision=precision)
+        accelerator = build_accelerator(args, cpu=True)
+        assert accelerator.mixed_precision == precision
+        assert accelerator.state.dynamo_plugin.backend == backend
+    AcceleratorState._reset_state(reset_partial_state=True)
+    GradientState._reset_state()

@@ -469,6 +469,26 @@ def resolve_mixed_precision(mixed_precision: str = "auto") -> str | None:
     return "bf16" if cpu_has_native_bf16() else "no"
 
 
+def build_accelerator(train_args: VsumTrainingArguments, log_with=None, cpu: bool = False):
+    """The `accelerate.Accelerator` of a training run: mixed precision ([`resolve_mixed_precision`]), gradient
+    accumulation, `<output_dir>/logs` for trackers, and `torch.compile` (inductor) with `--torch_compile` (otherwise
+    the launcher's `--dynamo_backend`, if any)."""
+    from accelerate import Accelerator
+    from accelerate.utils import DataLoaderConfiguration, ProjectConfiguration
+
+    return Accelerator(
+        mixed_precision=resolve_mixed_precision(train_args.mixed_precision),
+        gradient_accumulation_steps=train_args.gradient_accumulation_steps,
+        log_with=log_with,
+        project_config=ProjectConfiguration(
+            project_dir=train_args.output_dir, logging_dir=os.path.join(train_args.output_dir, "logs")
+        ),
+        dataloader_config=DataLoaderConfiguration(),
+        dynamo_backend="inductor" if train_args.torch_compile else None,  # None: the launcher's choice
+        cpu=cpu,
+    )
+
+
 class OffloadedVisionModel:
     """The ViT of a model trained on cached features, kept in a safetensors file instead of memory.
 
