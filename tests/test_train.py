@@ -220,6 +220,7 @@ def test_existing_output_dir_is_refused_unless_resumed_or_overwritten(tmp_path, 
     (output_dir / "checkpoints" / "checkpoint-2").mkdir(parents=True)
     (output_dir / "eval_log.jsonl").write_text('{"step": 2}\n')
     (output_dir / "notes.txt").write_text("mine")
+    (output_dir / "frozen_vision_model.safetensors").write_bytes(b"offloaded ViT of the previous run")
     argv = training_argv(synthxum, tmp_path / "cache", output_dir, "--no_do_eval")
     with pytest.raises(ValueError, match="previous run .*checkpoints, eval_log.jsonl.*--overwrite_output_dir"):
         run_in_process(train_module, argv)  # refused before any model is built or file written

@@ -363,7 +363,7 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
 # ---------------------------------------------------------------------------------------------------- output folder
 
 #: What a run writes into `--output_dir` (a previous run is recognised by these; only these are deleted).
-RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs")
+RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs", "frozen_vision_model.safetensors")
 
 
 def prepare_output_dir(train_args: VsumTrainingArguments, is_main_process: bool = True) -> None:
@@ -498,7 +498,7 @@ class OffloadedVisionModel:
     as long as an export needs it, so exported folders stay complete.
     """
 
-    FILE_NAME = "frozen_vision_model.safetensors"
+    FILE_NAME = RUN_OUTPUTS[-1]  # deleted with the run's other outputs by --overwrite_output_dir
 
     def __init__(self, path: str | os.PathLike, vision_config, requires_grad: bool):
         self.path, self.vision_config, self.requires_grad = Path(path), vision_config, requires_grad
