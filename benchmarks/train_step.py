@@ -34,6 +34,8 @@ autocast keeps the float32 loss curve within rtol 1e-3 (when the default ran in 
 original's. Same-precision ratios (ours-fp32 / original, ours / original-bf16) are printed beside them.
 
     python benchmarks/train_step.py [--frames 120 512] [--steps 3] [--warmup 1] [--rounds 1] [--threads N]
+        [--variants ...] [--mixed_precision auto|no|bf16]   # `no`: the default variants in float32 (a CPU without
+                                                            # native bf16): the speed verdict then fails here
 """
 
 import argparse
@@ -53,7 +55,7 @@ VARIANTS = {
     "ours-before": "ours, eager decoder attention, for-loop AdamW, float32",
     "ours-sdpa": "ours + SDPA decoder attention, for-loop AdamW, float32",
     "ours-fp32": "ours + SDPA + fused AdamW + ViT offloaded, float32",
-    "ours": "ours, default (+ --mixed_precision auto: {precision})",
+    "ours": "ours, default (+ --mixed_precision {option}: {precision})",
     "ours-compile": "ours, default + --torch_compile",
 }
 BATCH, TEXT_LENGTH, ANNOTATORS = 4, 40, 10
@@ -83,7 +85,9 @@ def _batch(frames: int, vocab_size: int, bos: int, pad: int):
     }
 
 
-def child(variant: str, frames: int, steps: int, warmup: int, threads: int | None) -> dict:
+def child(
+    variant: str, frames: int, steps: int, warmup: int, threads: int | None, default_precision: str = "auto"
+) -> dict:
     sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "benchmarks")]
     import torch
     from proc_memory import status_kb
@@ -141,7 +145,7 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
         args = VsumTrainingArguments(
             learning_rate=2e-5,
             optimizer_implementation="for-loop" if levers_off else "fused",
-            mixed_precision="auto" if variant in ("ours", "ours-compile") else "no",
+            mixed_precision=default_precision if variant in ("ours", "ours-compile") else "no",
             torch_compile=variant == "ours-compile",
             output_dir=tempfile.mkdtemp(prefix="train_step_"),
         )
@@ -182,7 +186,8 @@ def child(variant: str, frames: int, steps: int, warmup: int, threads: int | Non
 
 def run_child(variant: str, frames: int, args) -> dict:
     command = [sys.executable, __file__, "--child", f"{variant}:{frames}", "--steps", str(args.steps)]
-    command += ["--warmup", str(args.warmup)] + (["--threads", str(args.threads)] if args.threads else [])
+    command += ["--warmup", str(args.warmup), "--mixed_precision", args.mixed_precision]
+    command += ["--threads", str(args.threads)] if args.threads else []
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("ACCELERATE_MIXED_PRECISION", None)  # each variant states its own precision
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -204,11 +209,17 @@ def main():
     parser.add_argument("--rounds", type=int, default=1, help="fresh processes per variant (interleaved)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument(
+        "--mixed_precision",
+        default="auto",
+        choices=["auto", "no", "bf16"],
+        help="`--mixed_precision` of the default variants (`no`: what a CPU without native bf16 gets)",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         variant, frames = args.child.split(":")
-        print(json.dumps(child(variant, int(frames), args.steps, args.warmup, args.threads)))
+        print(json.dumps(child(variant, int(frames), args.steps, args.warmup, args.threads, args.mixed_precision)))
         return
     if not sys.platform.startswith("linux"):
         sys.exit("this benchmark reads /proc/self/status and needs Linux")
@@ -255,7 +266,7 @@ def main():
             ratio = f"{rate * step_time(base):.2f}x" if base else "n/a"
             peak_above = statistics.median(r["peak_above_bytes"] for r in rounds) / 1e6
             peak = statistics.median(r["peak_bytes"] for r in rounds) / 1e6
-            name = VARIANTS[variant].format(precision=default_precision)
+            name = VARIANTS[variant].format(option=args.mixed_precision, precision=default_precision)
             print(
                 f"| {BATCH} x {frames} | {name} | {rate:.3f} | {ratio} | {peak_above:.0f} | {peak:.0f} "
                 f"| {rounds[0]['trainable'] / 1e6:.1f} M / {rounds[0]['total'] / 1e6:.1f} M |"
