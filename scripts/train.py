@@ -143,6 +143,8 @@ def training_function(model_args, data_args, train_args) -> dict:
     logger.info(
         f"num_processes={accelerator.num_processes} process_index={accelerator.process_index}", main_process_only=False
     )
+    # Said once, since `auto` picks bf16 on CPUs with native bf16 too (`--mixed_precision no`: exact float32).
+    logger.info(f"mixed precision: {accelerator.mixed_precision} (--mixed_precision {train_args.mixed_precision})")
     set_seed(train_args.seed)
     if accelerator.is_main_process:
         prepare_output_dir(train_args, is_main_process=True)  # --overwrite_output_dir: the main process clears it
