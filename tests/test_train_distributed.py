@@ -11,19 +11,26 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import synthxum_with_features
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.skipif(shutil.which("accelerate") is None, reason="the accelerate command is not installed")
-def test_two_processes_train_in_sync_and_export_loads(tmp_path):
+@pytest.mark.parametrize("source", ["video", "features"])
+def test_two_processes_train_in_sync_and_export_loads(tmp_path, source):
     from vsum import VsumModel
     from vsum.data import make_synthxum
 
-    data = make_synthxum(
-        tmp_path / "data", num_videos=6, split_sizes=(4, 2, 0), min_duration=6, max_duration=8, size=32
-    )
+    if source == "video":
+        data = make_synthxum(
+            tmp_path / "data", num_videos=6, split_sizes=(4, 2, 0), min_duration=6, max_duration=8, size=32
+        )
+        inputs = ["--video_dir", str(data.video_dir)]
+    else:  # cached features: every process offloads the ViT, the main one writes it and exports with it
+        data, _, _, features_dir = synthxum_with_features(tmp_path, num_videos=6, split_sizes=(4, 2, 0))
+        inputs = ["--features_dir", str(features_dir)]
     output_dir = tmp_path / "run"
     env = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     command = [
@@ -43,8 +50,7 @@ def test_two_processes_train_in_sync_and_export_loads(tmp_path):
         "tiny",
         "--data_dir",
         str(data.out_dir),
-        "--video_dir",
-        str(data.video_dir),
+        *inputs,
         "--dataset_name",
         "SynthXum",
         "--cache_dir",
@@ -74,6 +80,12 @@ def test_two_processes_train_in_sync_and_export_loads(tmp_path):
     assert sorted(checksums) == ["0", "1"], log[-4000:]
     assert checksums["0"] == checksums["1"]
 
+    if source == "features":
+        from safetensors.torch import load_file
+
+        offloaded = load_file(output_dir / "frozen_vision_model.safetensors")
+        exported = load_file(output_dir / "final" / "model.safetensors")
+        assert offloaded and all(torch.equal(exported[f"vision_model.{k}"], v) for k, v in offloaded.items())
     model = VsumModel.from_pretrained(output_dir / "final").eval()
     with torch.no_grad():
         out = model(frame_embeds=torch.randn(1, 5, model.config.hidden_size))
