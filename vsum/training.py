@@ -362,8 +362,10 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
 
 # ---------------------------------------------------------------------------------------------------- output folder
 
+#: Where a run on cached features keeps its ViT (`OffloadedVisionModel`).
+OFFLOADED_VISION_FILE = "frozen_vision_model.safetensors"
 #: What a run writes into `--output_dir` (a previous run is recognised by these; only these are deleted).
-RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs", "frozen_vision_model.safetensors")
+RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs", OFFLOADED_VISION_FILE)
 
 
 def prepare_output_dir(train_args: VsumTrainingArguments, is_main_process: bool = True) -> None:
@@ -498,7 +500,7 @@ class OffloadedVisionModel:
     as long as an export needs it, so exported folders stay complete.
     """
 
-    FILE_NAME = RUN_OUTPUTS[-1]  # deleted with the run's other outputs by --overwrite_output_dir
+    FILE_NAME = OFFLOADED_VISION_FILE  # one of RUN_OUTPUTS: --overwrite_output_dir deletes it with the run
 
     def __init__(self, path: str | os.PathLike, vision_config, requires_grad: bool):
         self.path, self.vision_config, self.requires_grad = Path(path), vision_config, requires_grad
@@ -506,8 +508,7 @@ class OffloadedVisionModel:
     @classmethod
     def offload(cls, model, folder: str | os.PathLike, write: bool = True) -> OffloadedVisionModel:
         """Detaches `model`'s ViT (`model`: a `VsumModel`, or a `PeftModel` around one) and, when `write` (the main
-        process), saves it to `<folder>/frozen_vision_model.safetensors` (atomically; other processes wait for it
-        before they export)."""
+        process, the only one that exports), saves it to `<folder>/frozen_vision_model.safetensors` (atomically)."""
         from safetensors.torch import save_file
 
         core = core_model(model)
