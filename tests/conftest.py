@@ -72,6 +72,21 @@ def synthxum_with_features(root, num_videos: int, split_sizes: tuple[int, int, i
     return result, processor, model, features_dir
 
 
+def assert_exports_carry_offloaded_vit(run_dir, *export_names: str) -> None:
+    """A run on cached features kept its ViT in `<run_dir>/frozen_vision_model.safetensors`: each export folder's
+    weights hold exactly those tensors under `vision_model.`."""
+    from pathlib import Path
+
+    from safetensors.torch import load_file
+
+    offloaded = load_file(Path(run_dir) / "frozen_vision_model.safetensors")
+    assert offloaded
+    for name in export_names:
+        exported = load_file(Path(run_dir) / name / "model.safetensors")
+        for key, tensor in offloaded.items():
+            assert torch.equal(exported[f"vision_model.{key}"], tensor), (name, key)
+
+
 def make_tiny_clip():
     """A random 1-layer `CLIPModel` (32 px images, 16-d projection) and its `CLIPProcessor`, with a character-level
     BPE vocabulary (no merges) that tokenizes lower-case text. Seed torch before calling for fixed weights."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import load_script, synthxum_with_features
+from conftest import assert_exports_carry_offloaded_vit, load_script, synthxum_with_features
 from safetensors.torch import load_file
 
 
@@ -400,14 +400,7 @@ def test_features_run_exports_loadable_folder_with_metrics_and_pushes(run_traini
     assert not child["module"].startswith("vsum.")
     assert np.allclose(child["logits"], _reference_logits(final), atol=1e-5)
     # Trained on features, the run kept its ViT on disk; both exports carry it back unchanged.
-    from safetensors.torch import load_file
-
-    offloaded = load_file(output_dir / "frozen_vision_model.safetensors")
-    assert offloaded
-    for folder in (final, output_dir / "best"):
-        exported = load_file(folder / "model.safetensors")
-        for name, tensor in offloaded.items():
-            assert torch.equal(exported[f"vision_model.{name}"], tensor), (folder.name, name)
+    assert_exports_carry_offloaded_vit(output_dir, "final", "best")
 
     assert [name for name, _ in calls] == ["create_repo", "upload_folder"]
     assert calls[0][1]["repo_id"] == "org/vsum-tiny" and calls[0][1]["exist_ok"] is True

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import synthxum_with_features
+from conftest import assert_exports_carry_offloaded_vit, synthxum_with_features
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -81,11 +81,7 @@ def test_two_processes_train_in_sync_and_export_loads(tmp_path, source):
     assert checksums["0"] == checksums["1"]
 
     if source == "features":
-        from safetensors.torch import load_file
-
-        offloaded = load_file(output_dir / "frozen_vision_model.safetensors")
-        exported = load_file(output_dir / "final" / "model.safetensors")
-        assert offloaded and all(torch.equal(exported[f"vision_model.{k}"], v) for k, v in offloaded.items())
+        assert_exports_carry_offloaded_vit(output_dir, "final")
     model = VsumModel.from_pretrained(output_dir / "final").eval()
     with torch.no_grad():
         out = model(frame_embeds=torch.randn(1, 5, model.config.hidden_size))
