@@ -30,6 +30,7 @@ import gradio as gr
 from vsum.devices import DTYPE_HELP, DTYPES
 from vsum.io_utils import atomic_path
 from vsum.loading import DEMO_CHECKPOINT, DEMO_VIDEO, load_model_and_processor, resolve_model_name
+from vsum.processing_vsum import local_media_path
 from vsum.summarize import output_paths, summarize_to_files
 
 
@@ -62,7 +63,7 @@ def segment_thumbnails(video: str, segments: list, out_dir: Path, stem: str) -> 
     import av
 
     thumbnails = []
-    with av.open(video) as container:
+    with av.open(local_media_path(video)) as container:
         stream = container.streams.video[0]
         for index, (start, end) in enumerate(segments[:MAX_THUMBNAILS]):
             container.seek(int(start / stream.time_base), stream=stream, backward=True)

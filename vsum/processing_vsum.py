@@ -77,6 +77,17 @@ class VideoInfo:
         return len(self.frame_timestamps)
 
 
+def local_media_path(path: str | os.PathLike) -> str:
+    """`path` as an absolute file name for FFmpeg (PyAV, decord).
+
+    FFmpeg reads a name such as `concat:a.mp4|b.mp4` or `subfile,,start,0,end,0,,:x.mp4` as a protocol URL, so a
+    relative file name that merely looks like one would open other files. An absolute path starts with `/`, which
+    FFmpeg always treats as a plain local file; every opener in vsum (probe, decoders, thumbnails, reel reader and
+    writer) goes through this function.
+    """
+    return os.path.abspath(os.fspath(path))
+
+
 def _video_error(path, reason: str) -> ValueError:
     return ValueError(f"{path}: {reason}")
 
@@ -117,7 +128,7 @@ def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> V
     if file_size == 0:
         raise _video_error(path, "empty file (0 bytes)")
     try:
-        container = av.open(path)
+        container = av.open(local_media_path(path))
     except (av.FFmpegError, UnicodeDecodeError, OSError) as error:
         raise _video_error(path, f"not a readable video file ({_one_line(error)})") from None
     with container:
@@ -296,7 +307,7 @@ def _open_decord(info: VideoInfo):
     import decord
 
     try:
-        reader = decord.VideoReader(info.path, ctx=decord.cpu(0), num_threads=0)
+        reader = decord.VideoReader(local_media_path(info.path), ctx=decord.cpu(0), num_threads=0)
     except Exception as error:  # noqa: BLE001  (DECORDError, RuntimeError...)
         raise _video_error(info.path, f"decord cannot open it ({_one_line(error)})") from None
     if len(reader) != info.num_frames:
@@ -326,7 +337,7 @@ def _open_pyav(path: str):
     """`(container, video stream)` with the decoder on every core (frame + slice threads, `thread_type="AUTO"`)."""
     import av
 
-    container = av.open(path)
+    container = av.open(local_media_path(path))
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"
     return container, stream

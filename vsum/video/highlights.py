@@ -7,6 +7,8 @@ import logging
 import os
 from fractions import Fraction
 
+from ..processing_vsum import local_media_path
+
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,10 @@ def write_highlights(source: str | os.PathLike, segments: list[list[float]], out
         raise ValueError(f"{source}: no segment with a positive length to write (got {list(segments)})")
     written = 0
     with atomic_path(output) as partial:
-        with av.open(os.fspath(source)) as container, av.open(partial, mode="w", format="mp4") as out:
+        with (
+            av.open(local_media_path(source)) as container,
+            av.open(local_media_path(partial), mode="w", format="mp4") as out,
+        ):
             video_in = container.streams.video[0]
             audio_in = container.streams.audio[0] if container.streams.audio else None
             rate = Fraction(video_in.average_rate or 25).limit_denominator(1000)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..processing_vsum import local_media_path
+
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ def decode_frames_at(source: str | os.PathLike, times: Sequence[float], width: i
 
     images = []
     try:
-        with av.open(os.fspath(source)) as container:
+        with av.open(local_media_path(source)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for t in times:
