@@ -4,10 +4,11 @@
 Run locally (the model is loaded once, at start-up):
 
     python space/app.py [--model DIR_OR_HUB_ID] [--port N] [--host 127.0.0.1] [--max-file-size 200mb]
-        [--max-duration 1800]
+        [--max-duration 1800] [--max-pixels 8847360] [--work-dir DIR]
 
 Uploads are hostile input: Gradio refuses files above `--max-file-size`, videos longer than `--max-duration` seconds
-are refused before decoding, and errors are one line naming the upload's file name, never a server path.
+or with frames of more than `--max-pixels` pixels (default 4096x2160) are refused from a probe, before any frame is
+decoded, and errors are one line naming the upload's file name (control characters escaped), never a server path.
 
 Without `--model` the model comes from `$VSUM_MODEL`, else the small demo checkpoint shipped with the package
 (trained on synthetic shapes only). `build_demo(model, processor)` returns the `gr.Blocks` without launching it.
@@ -27,9 +28,12 @@ from typing import Any
 
 import gradio as gr
 
+from vsum import inference
 from vsum.devices import DTYPE_HELP, DTYPES
+from vsum.handler import one_line, printable
 from vsum.io_utils import atomic_path
 from vsum.loading import DEMO_CHECKPOINT, DEMO_VIDEO, load_model_and_processor, resolve_model_name
+from vsum.pipeline import DEFAULT_MAX_PIXELS, check_frame_size
 from vsum.processing_vsum import local_media_path
 from vsum.summarize import output_paths, summarize_to_files
 
@@ -82,10 +86,26 @@ def segment_thumbnails(video: str, segments: list, out_dir: Path, stem: str) -> 
     return thumbnails
 
 
-def _one_line(error: BaseException, video: str) -> str:
-    """First line of `error`, with the server-side upload path shortened to the file name."""
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return message.replace(video, Path(video).name)
+def _one_line(error: BaseException, video: str, *folders: str | os.PathLike) -> str:
+    """First line of `error`, with the server-side upload path shortened to its (escaped) file name and the upload's
+    folder, `folders` (the work folder) and the temporary folder hidden; replaced before the message is cut, so a
+    file name with a newline cannot leave half a path behind."""
+    replacements = {str(folder): "<work>" for folder in folders}
+    replacements.update({str(Path(video).parent): "<uploads>", tempfile.gettempdir(): "<tmp>"})
+    replacements[video] = printable(Path(video).name)
+    return one_line(str(error), replacements) or type(error).__name__
+
+
+def prepare_work_dir(work_dir: str | os.PathLike) -> Path:
+    """Creates `work_dir` if needed; `ValueError` naming it when it exists but is not a folder or cannot be made."""
+    path = Path(work_dir)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"work folder {str(path)!r} exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"work folder {str(path)!r} cannot be created ({error.strerror or error})") from None
+    return path
 
 
 def prune_requests(work_dir: Path, max_age_s: float = KEEP_REQUEST_S) -> None:
@@ -106,6 +126,7 @@ def summarize_upload(
     progress: gr.Progress | None = None,
     max_duration: float = MAX_DURATION_S,
     chapters: bool = False,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> tuple[str, str, str, list[tuple[str, str]], list[list[str]], dict]:
     """Summarizes one uploaded video into a fresh folder under `work_dir`.
 
@@ -116,7 +137,8 @@ def summarize_upload(
 
     Raises:
         `gr.Error` with a one-line reason when there is no upload, the video is longer than `max_duration` seconds
-        (checked by the library's probe before any frame is decoded), or it cannot be summarized.
+        or its frames hold more than `max_pixels` pixels (both checked on the library's probe, before any frame is
+        decoded), it cannot be summarized, or `work_dir` is not a usable folder.
     """
     if not video:
         raise gr.Error("Upload a video first.")
@@ -124,9 +146,12 @@ def summarize_upload(
         raise gr.Error(f"The summary ratio must be between {RATIO_MIN} and {RATIO_MAX}, got {ratio}.")
     if not isinstance(chapters, bool):
         raise gr.Error(f"'chapters' must be true or false, got {chapters!r}.")
-    work_dir.mkdir(parents=True, exist_ok=True)
-    prune_requests(work_dir)
-    out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
+    try:
+        work_dir = prepare_work_dir(work_dir)
+        prune_requests(work_dir)
+        out_dir = Path(tempfile.mkdtemp(prefix=REQUEST_PREFIX, dir=work_dir))
+    except (ValueError, OSError) as error:
+        raise gr.Error(_one_line(error, video, work_dir)) from error
 
     def on_progress(done: int, total: int) -> None:
         if progress is not None:
@@ -137,6 +162,12 @@ def summarize_upload(
             progress(1.0, desc="Writing the highlight reel")
 
     try:
+        # One probe: the caps are checked on it, then the encoder reuses it (the video is not probed again).
+        info = inference.probe_video(video, max_duration=max_duration)
+        check_frame_size(info, max_pixels)
+        encoded = inference.encode_video(
+            video, model, processor, progress=on_progress, max_duration=max_duration, info=info
+        )
         summary = summarize_to_files(
             video,
             model,
@@ -146,13 +177,13 @@ def summarize_upload(
             ratio=float(ratio),
             max_duration=max_duration,
             chapters=chapters,
-            progress=on_progress,
             on_media=on_media,
             video_label=Path(video).name,
+            encoded=encoded,
         )
     except (ValueError, RuntimeError, OSError) as error:
         shutil.rmtree(out_dir, ignore_errors=True)
-        raise gr.Error(_one_line(error, video)) from error
+        raise gr.Error(_one_line(error, video, work_dir)) from error
     paths = output_paths(Path(video), out_dir)
     try:
         thumbnails = segment_thumbnails(video, summary["segments"], out_dir, Path(video).stem)
@@ -178,19 +209,30 @@ def build_demo(
     model_name: str = "",
     work_dir: str | os.PathLike | None = None,
     max_duration: float = MAX_DURATION_S,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> gr.Blocks:
     """The Space UI around an already loaded `(model, processor)`; not launched.
 
-    `work_dir` holds the per-request output folders (default: a new temporary folder).
+    `work_dir` holds the per-request output folders (default: a new temporary folder); `ValueError` naming it when
+    it exists but is not a folder.
     """
-    work_path = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="vsum-space-"))
+    work_path = prepare_work_dir(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="vsum-space-"))
     shown_name = display_model_name(model_name)
     is_demo = bool(model_name) and os.path.isdir(model_name) and Path(model_name).resolve() == DEMO_CHECKPOINT.resolve()
 
     # Gradio finds the progress tracker by this default value (its documented idiom).
     def run(video: str | None, ratio: float, chapters: bool, progress: gr.Progress = gr.Progress()):
         return summarize_upload(
-            video, ratio, model, processor, work_path, shown_name, progress, max_duration, chapters=chapters
+            video,
+            ratio,
+            model,
+            processor,
+            work_path,
+            shown_name,
+            progress,
+            max_duration,
+            chapters=chapters,
+            max_pixels=max_pixels,
         )
 
     # Gradio's own cache (uploads and copies of the outputs): checked hourly, files older than a day removed.
@@ -277,15 +319,32 @@ def main(argv: list[str] | None = None) -> None:
         default=MAX_DURATION_S,
         help=f"longest video summarized, in seconds (default {MAX_DURATION_S:g})",
     )
+    parser.add_argument(
+        "--max-pixels",
+        type=int,
+        default=DEFAULT_MAX_PIXELS,
+        help=f"most pixels a video frame may hold, width x height (default {DEFAULT_MAX_PIXELS}: 4096x2160)",
+    )
     args = parser.parse_args(argv)
+    if args.max_pixels <= 0:
+        parser.error(f"--max-pixels must be > 0, got {args.max_pixels}")
     try:
+        # Checked before the model is loaded: a bad folder is reported at once.
+        work_dir = prepare_work_dir(args.work_dir) if args.work_dir is not None else None
         name = resolve_model_name(args.model)
         model, processor = load_model_and_processor(
             name, device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code
         )
     except ValueError as error:
         parser.error(str(error))
-    demo = build_demo(model, processor, model_name=name, work_dir=args.work_dir, max_duration=args.max_duration)
+    demo = build_demo(
+        model,
+        processor,
+        model_name=name,
+        work_dir=work_dir,
+        max_duration=args.max_duration,
+        max_pixels=args.max_pixels,
+    )
     demo.queue(max_size=16).launch(
         server_name=args.host,
         server_port=args.port,

@@ -392,7 +392,9 @@ def test_chapters_one_caption_per_segment_decoded_once(handler, clip, monkeypatc
 
         return wrapper
 
-    monkeypatch.setattr(inference, "probe_video", counting("probe", inference.probe_video))
+    probe = counting("probe", inference.probe_video)
+    monkeypatch.setattr(inference, "probe_video", probe)
+    monkeypatch.setattr(pipeline_module, "probe_video", probe)  # the pipeline probes first (its caps) and hands it on
     encode = counting("encode", inference.encode_video)
     monkeypatch.setattr(inference, "encode_video", encode)
     monkeypatch.setattr(pipeline_module, "encode_video", encode)

@@ -37,7 +37,8 @@ def select_within_budget(values: Sequence[float], weights_ms: Sequence[int], bud
     lower index (deterministic).
 
     Exact when `len(values) * budget / gcd(weights)` is at most [`MAX_DP_CELLS`]; beyond, the weights are rounded
-    *up* to a coarser grid, which never exceeds the budget and may lose a little value.
+    *up* to a coarser grid, which never exceeds the budget and may lose a little value. A budget above the total
+    weight is solved as the total weight (everything fits: the table never grows with the budget beyond it).
     """
     values = np.asarray(values, dtype=np.float64)
     weights = np.asarray(weights_ms, dtype=np.int64)
@@ -47,9 +48,14 @@ def select_within_budget(values: Sequence[float], weights_ms: Sequence[int], bud
         raise ValueError(f"weights must be positive milliseconds, got {weights.min()}")
     if len(values) and (not np.isfinite(values).all() or values.min() < 0):
         raise ValueError("values must be finite and non-negative")
+    if isinstance(budget_ms, float) and not math.isfinite(budget_ms):
+        raise ValueError(f"budget must be a finite number of milliseconds, got {budget_ms}")
     budget_ms = int(budget_ms)
     if budget_ms < 0:
         raise ValueError(f"budget must be >= 0 ms, got {budget_ms}")
+    # Any budget from the total weight up has the same answer: solving it as the total keeps the table (and the
+    # int64 arithmetic below) bounded by the items, whatever the budget (1e300 s overflowed).
+    budget_ms = min(budget_ms, int(weights.sum()))
     fits = np.flatnonzero(weights <= budget_ms)
     if not len(fits):
         return []
@@ -131,22 +137,24 @@ def budget_segments(
     Args:
         times, scores: sampled frame timestamps (seconds, increasing) and their saliency in [0, 1].
         duration: the video's duration (the last frame's interval is clipped to it).
-        max_seconds: the reel budget (> 0).
+        max_seconds: the reel budget (finite, > 0; a budget longer than the video keeps all of it).
         min_segment: the shortest piece the knapsack may pick (0: single frames).
         interval: the sampling interval (seconds), the last frame's length.
 
     Returns:
         `[[start_s, end_s], ...]`, sorted, merged; empty when no piece fits the budget.
     """
-    if not max_seconds > 0:
-        raise ValueError(f"max_seconds must be > 0, got {max_seconds}")
+    if not (math.isfinite(max_seconds) and max_seconds > 0):
+        raise ValueError(f"max_seconds must be a finite number > 0, got {max_seconds}")
     if min_segment < 0:
         raise ValueError(f"min_segment must be >= 0, got {min_segment}")
     if len(times) != len(scores):
         raise ValueError(f"{len(times)} timestamps but {len(scores)} scores")
     pieces = _pieces(frame_intervals(times, duration, interval), scores, min_segment)
     weights = [max(1, round((end - start) * 1000)) for start, end, _ in pieces]
-    chosen = select_within_budget([value for *_, value in pieces], weights, math.floor(max_seconds * 1000 + 1e-6))
+    # Capped at the total first: a huge finite budget (1.8e308 s) would turn into an infinite number of milliseconds.
+    budget_ms = math.floor(min(max_seconds * 1000 + 1e-6, sum(weights)))
+    chosen = select_within_budget([value for *_, value in pieces], weights, budget_ms)
     return merge_touching([pieces[i][:2] for i in chosen])
 
 

@@ -6,6 +6,9 @@ embeddings go through the temporal modules and the decoder with `model.generate(
 all segments of a video in padded batches). The model was trained on whole-video summaries, so segment captions
 are an extension of what it learned: they describe the segment in the style of a video summary.
 
+A caption that says nothing ([`chapter_title`]: empty, one word, or only stop-words and punctuation) is replaced by
+`Segment <n> (<start>–<end>)`, so no chapter is titled just "a".
+
 >>> chapters_to_webvtt([{"start": 1.5, "end": 4.0, "title": "a red circle moves left"}]).splitlines()
 ['WEBVTT', '', '1', '00:00:01.500 --> 00:00:04.000', 'a red circle moves left']
 """
@@ -13,6 +16,7 @@ are an extension of what it learned: they describe the segment in the style of a
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 
 import torch
@@ -21,6 +25,37 @@ import torch
 #: Generation settings for chapter titles. Deliberately not the checkpoint's `generation_config` (which is the recipe
 #: for whole-video summaries, up to 128 tokens): a chapter title is a short caption of one segment.
 CHAPTER_GENERATE_KWARGS = {"num_beams": 3, "max_length": 40, "min_length": 5}
+#: Words that carry no content on their own: a caption of only these (and punctuation) is no title.
+STOP_WORDS = frozenset(
+    "a an the and or but of to in on at by for with from into onto over under is are was were be been it its this "
+    "that these those there here then than as so".split()
+)
+
+
+def _clock(seconds: float) -> str:
+    """`m:ss`, or `h:mm:ss` from one hour on (whole seconds)."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def chapter_title(caption: str, number: int, start: float, end: float) -> str:
+    """The title of chapter `number` (from 1): `caption` with its white space collapsed, unless it is degenerate,
+    then `"Segment <number> (<start>–<end>)"` (`m:ss` or `h:mm:ss`).
+
+    Degenerate: fewer than two words, or no word (letters and digits) outside [`STOP_WORDS`]. A random or barely
+    trained decoder gives such captions ("a", "the the", "."), which say nothing in a chapter list.
+
+    >>> chapter_title("a", 3, 80.0, 105.0)
+    'Segment 3 (1:20–1:45)'
+    >>> chapter_title("a red  circle", 3, 80.0, 105.0)
+    'a red circle'
+    """
+    words = str(caption).split()
+    content = [w for w in re.findall(r"[^\W_]+", " ".join(words).lower()) if w not in STOP_WORDS]
+    if len(words) >= 2 and content:
+        return " ".join(words)
+    return f"Segment {number} ({_clock(start)}–{_clock(end)})"
 
 
 def segment_frame_indices(timestamps: Sequence[float], segments: Sequence[Sequence[float]]) -> list[list[int]]:
@@ -102,7 +137,8 @@ def add_chapters(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict]:
     """Captions every segment of a summary (the dict of `vsum.inference.summarize_video`, the pipeline or the
-    `vsum summarize` JSON) and stores them as `summary["chapters"]`: `[{"start", "end", "title"}, ...]`.
+    `vsum summarize` JSON) and stores them as `summary["chapters"]`: `[{"start", "end", "title"}, ...]`; a
+    degenerate caption gets the fallback title of [`chapter_title`].
 
     Pass the video's `frame_embeds` (`encode_video`'s first output, one row per `summary["frames"]` entry) when you
     have them; otherwise `video` is decoded and encoded again at the summary's sampling rate.
@@ -134,9 +170,9 @@ def add_chapters(
     segments = summary["segments"]
     titles = caption_segments(model, processor, frame_embeds, timestamps, segments, generate_kwargs, batch_size)
     chapters = []
-    for (start, end), title in zip(segments, titles):
+    for number, ((start, end), caption) in enumerate(zip(segments, titles), start=1):
         end = min(float(end), float(duration)) if duration else float(end)
-        chapters.append({"start": float(start), "end": end, "title": title})
+        chapters.append({"start": float(start), "end": end, "title": chapter_title(caption, number, float(start), end)})
     summary["chapters"] = chapters
     return chapters
 
@@ -173,6 +209,7 @@ __all__ = [
     "CHAPTER_GENERATE_KWARGS",
     "add_chapters",
     "caption_segments",
+    "chapter_title",
     "chapters_to_webvtt",
     "segment_frame_indices",
     "write_webvtt",

@@ -12,11 +12,13 @@ input is treated as hostile:
   169.254.169.254, multicast, reserved, or their IPv6 forms), every redirect is checked again, the connection goes to
   the checked address, the body is streamed and cut at `max_bytes`, the whole download has one deadline
   (`url_timeout_s`), and the content type must be a video type (or `application/octet-stream`).
-- Videos longer than `max_duration` seconds are refused; `parameters` are validated (names, types, ranges).
-- Error messages never name server paths or temporary files.
+- Videos longer than `max_duration` seconds, or whose frames hold more than `max_pixels` pixels (default 4096x2160),
+  are refused from a probe, before any frame is decoded; `parameters` are validated (names, types, ranges).
+- Error messages are one line and never name server paths or temporary files (paths are replaced before the message
+  is cut to its first line; control characters in file names, such as newlines, are escaped).
 
 Inference Endpoints builds the handler as `EndpointHandler(path)`; the options can then be set with environment
-variables: `VSUM_ALLOWED_DIR`, `VSUM_ALLOW_URLS=1`, `VSUM_MAX_BYTES`, `VSUM_MAX_DURATION`.
+variables: `VSUM_ALLOWED_DIR`, `VSUM_ALLOW_URLS=1`, `VSUM_MAX_BYTES`, `VSUM_MAX_DURATION`, `VSUM_MAX_PIXELS`.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from __future__ import annotations
 import base64
 import binascii
 import http.client
+import io
 import ipaddress
 import logging
 import math
 import os
 import socket
 import ssl
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -40,6 +44,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_DURATION_S = 1800.0
 DEFAULT_URL_TIMEOUT_S = 60.0
+#: 4096x2160 pixels a frame; the same number as `vsum.pipeline.DEFAULT_MAX_PIXELS` (this file imports nothing from
+#: the folder it is served from, so it is repeated here; a test checks they agree).
+DEFAULT_MAX_PIXELS = 4096 * 2160
 MAX_REDIRECTS = 5
 CONTENT_TYPES = ("video/", "application/octet-stream")
 #: Upper bounds on what a client may ask `generate` for (a hostile `num_beams=10000` would exhaust memory).
@@ -87,6 +94,22 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def printable(name: str) -> str:
+    """`name` with its non-printable characters (newlines, other controls, undecodable bytes kept as surrogates)
+    escaped as in Python literals, so that a file name can never break a one-line message."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode() for c in name)
+
+
+def one_line(message: str, replacements: dict[str, str]) -> str:
+    """The first line of `message` after every `replacements` key (server paths) was replaced by its value.
+
+    Replacing first matters: a path with a newline in it would otherwise be cut in two and its first half left in
+    the message. Longer keys first, so that a folder does not cut a longer path inside it short."""
+    for old in sorted((k for k in replacements if len(k) > 1), key=len, reverse=True):  # never "/" alone
+        message = message.replace(old, replacements[old])
+    return message.splitlines()[0] if message.strip() else ""
+
+
 class EndpointHandler:
     """Loads the folder's `video-summarization` pipeline (its code ships in the folder: no vsum install needed).
 
@@ -97,6 +120,7 @@ class EndpointHandler:
         allow_urls (`bool`, *optional*): fetch http(s) URLs to public addresses (default: `$VSUM_ALLOW_URLS`, else off).
         max_bytes (`int`): the largest video accepted, in bytes (payload or download).
         max_duration (`float`): the longest video accepted, in seconds.
+        max_pixels (`int`): the most pixels a frame may hold (`width * height`; default 4096x2160, `$VSUM_MAX_PIXELS`).
         url_timeout_s (`float`): total deadline of one download, redirects included.
         address_policy (`callable`, *optional*): `address -> bool`, which resolved addresses URLs may reach
             (default [`is_public_address`]; tests allow 127.0.0.1 with it).
@@ -112,6 +136,7 @@ class EndpointHandler:
         allow_urls: bool | None = None,
         max_bytes: int | None = None,
         max_duration: float | None = None,
+        max_pixels: int | None = None,
         url_timeout_s: float = DEFAULT_URL_TIMEOUT_S,
         address_policy: AddressPolicy | None = None,
         device: int | None = None,
@@ -126,6 +151,13 @@ class EndpointHandler:
         self.allow_urls = _env_flag("VSUM_ALLOW_URLS") if allow_urls is None else bool(allow_urls)
         self.max_bytes = int(max_bytes or os.environ.get("VSUM_MAX_BYTES") or DEFAULT_MAX_BYTES)
         self.max_duration = float(max_duration or os.environ.get("VSUM_MAX_DURATION") or DEFAULT_MAX_DURATION_S)
+        pixels = max_pixels if max_pixels is not None else os.environ.get("VSUM_MAX_PIXELS") or DEFAULT_MAX_PIXELS
+        try:
+            self.max_pixels = int(pixels)
+        except ValueError:
+            self.max_pixels = 0
+        if self.max_pixels <= 0 or isinstance(pixels, (bool, float)):
+            raise ValueError(f"max_pixels must be a positive integer, got {pixels!r}")
         self.url_timeout_s = float(url_timeout_s)
         self.address_policy = address_policy or is_public_address
         self.dtype = dtype or os.environ.get("VSUM_DTYPE") or "auto"
@@ -137,6 +169,12 @@ class EndpointHandler:
             device = 0 if torch.cuda.is_available() else -1
         self.pipeline = pipeline("video-summarization", model=path or ".", trust_remote_code=True, device=device)
         self._generation_parameters = set(self.pipeline.generation_parameters)
+        # Server folders that may appear in a library error and must not reach the client.
+        self._server_paths = {
+            os.path.realpath(path or "."): "<model>",
+            tempfile.gettempdir(): "<tmp>",
+            os.path.realpath(tempfile.gettempdir()): "<tmp>",
+        }
 
     def __call__(self, data: dict) -> dict:
         try:
@@ -144,10 +182,17 @@ class EndpointHandler:
             video = self._video(data["inputs"])
             return self._summarize(video, parameters)
         except RequestError as error:
-            return {"error": str(error), "status": error.status}
+            message = one_line(str(error), self._client_paths()) or "the request was refused"
+            return {"error": message, "status": error.status}
         except Exception:  # noqa: BLE001 - an unexpected failure must not leak its details (paths) to the client
             logger.exception("video-summarization request failed")
             return {"error": "internal error while summarizing the video", "status": 500}
+
+    def _client_paths(self) -> dict[str, str]:
+        paths = dict(self._server_paths)
+        if self.allowed_dir is not None:
+            paths[self.allowed_dir] = "<allowed>"
+        return paths
 
     # -- request checks ------------------------------------------------------------------------------------------
 
@@ -180,6 +225,8 @@ class EndpointHandler:
             return bytes(video)
         if not isinstance(video, str):
             raise RequestError(f"'inputs' must be the video as bytes or a string, got {type(video).__name__}")
+        if "\0" in video:
+            raise RequestError("'inputs' contains a NUL character: it is neither a path, a URL nor base64 data")
         if video.startswith(("http://", "https://")):
             if not self.allow_urls:
                 raise RequestError("URL inputs are disabled on this endpoint; send the video bytes (base64)", 403)
@@ -198,9 +245,11 @@ class EndpointHandler:
         if os.path.commonpath([self.allowed_dir, real]) != self.allowed_dir:
             raise RequestError("server paths outside the allowed folder are refused", 403)
         if not os.path.isfile(real):
-            raise RequestError(f"{os.path.basename(path)}: no such file in the allowed folder", 404)
+            raise RequestError(f"{printable(os.path.basename(path))}: no such file in the allowed folder", 404)
         if os.path.getsize(real) > self.max_bytes:
-            raise RequestError(f"{os.path.basename(path)}: larger than the limit of {self.max_bytes} bytes", 413)
+            raise RequestError(
+                f"{printable(os.path.basename(path))}: larger than the limit of {self.max_bytes} bytes", 413
+            )
         return real
 
     def _decode_base64(self, text: str) -> bytes:
@@ -223,14 +272,16 @@ class EndpointHandler:
                 video,
                 max_duration=self.max_duration,
                 max_bytes=self.max_bytes,
+                max_pixels=self.max_pixels,
                 allowed_dir=self.allowed_dir,
                 dtype=self.dtype,
                 **parameters,
             )
         except ValueError as error:
-            message = str(error).splitlines()[0] if str(error) else "the video cannot be summarized"
+            replacements = self._client_paths()
             if isinstance(video, str):
-                message = message.replace(video, label)
+                replacements[video] = printable(label)
+            message = one_line(str(error), replacements) or "the video cannot be summarized"
             raise RequestError(message, 422) from None
         result["video"] = label
         return result
@@ -239,26 +290,76 @@ class EndpointHandler:
 # -- URL fetching -------------------------------------------------------------------------------------------------
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to an address checked beforehand (no second DNS lookup that could answer differently)."""
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket giving every read only the time left until one deadline: a server that trickles its status
+    line, headers or body a byte at a time (each read quick) still cannot hold the download past the deadline."""
 
-    def __init__(self, host, port, address, timeout):
+    def __init__(self, sock: socket.socket, deadline: float):
+        super().__init__()
+        self._sock, self._deadline = sock, deadline
+        # A file object of the socket's own (counted by the socket): the connection may close its reference as soon
+        # as the headers are read (HTTP/1.0) while the body is still to come.
+        self._raw = sock.makefile("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the download deadline passed")
+        self._sock.settimeout(remaining)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What `http.client.HTTPResponse` needs of a socket (`makefile("rb")`), reading under [`_DeadlineReader`]."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock, self._deadline = sock, deadline
+
+    def makefile(self, mode: str, *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _PinnedConnectionMixin:
+    """Connects to an address checked beforehand (no second DNS lookup that could answer differently) and reads the
+    response, status line and headers included, under one deadline (`time.monotonic()` seconds)."""
+
+    def _pin(self, address: str, deadline: float) -> None:
+        self._address, self._deadline = address, deadline
+
+    def response_class(self, sock, *args, **kwargs):  # called as `self.response_class(self.sock, method=...)`
+        return http.client.HTTPResponse(_DeadlineSocket(sock, self._deadline), *args, **kwargs)
+
+    def _connect_socket(self) -> socket.socket:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the download deadline passed")
+        return socket.create_connection((self._address, self.port), min(self.timeout, remaining))
+
+
+class _PinnedHTTPConnection(_PinnedConnectionMixin, http.client.HTTPConnection):
+    def __init__(self, host, port, address, timeout, deadline):
         super().__init__(host, port, timeout=timeout)
-        self._address = address
+        self._pin(address, deadline)
 
     def connect(self):
-        self.sock = self.pinned_sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._connect_socket()
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout):
+class _PinnedHTTPSConnection(_PinnedConnectionMixin, http.client.HTTPSConnection):
+    def __init__(self, host, port, address, timeout, deadline):
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
+        self._pin(address, deadline)
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        # The certificate is checked for the URL's host name.
-        self.sock = self.pinned_sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        # The certificate is checked for the URL's host name (the TLS handshake runs under the socket's timeout).
+        self.sock = self._context.wrap_socket(self._connect_socket(), server_hostname=self.host)
 
 
 def _checked_address(url: str, address_policy: AddressPolicy) -> tuple[urllib.parse.SplitResult, str]:
@@ -301,7 +402,7 @@ def fetch_url(
             raise RequestError(f"the download did not finish within {timeout_s:g} s", 408)
         connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        connection = connection_class(parts.hostname, port, address, remaining)
+        connection = connection_class(parts.hostname, port, address, remaining, deadline)
         try:
             target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
             connection.request("GET", target, headers={"User-Agent": "vsum-endpoint", "Accept": "video/*"})
@@ -320,7 +421,7 @@ def fetch_url(
             length = response.getheader("Content-Length")
             if length is not None and length.isdigit() and int(length) > max_bytes:
                 raise RequestError(f"the URL's video is {length} bytes, more than the limit of {max_bytes}", 413)
-            return _read_capped(connection, response, max_bytes, deadline, timeout_s)
+            return _read_capped(response, max_bytes, deadline, timeout_s)
         except (OSError, http.client.HTTPException) as error:
             if isinstance(error, TimeoutError) or "timed out" in str(error):
                 raise RequestError(f"the download did not finish within {timeout_s:g} s", 408) from None
@@ -330,16 +431,13 @@ def fetch_url(
     raise RequestError(f"more than {MAX_REDIRECTS} redirects", 400)
 
 
-def _read_capped(connection, response, max_bytes: int, deadline: float, timeout_s: float) -> bytes:
-    """Reads the body in pieces, stopping at `max_bytes` + 1 and at the deadline (one for the whole body, so a slow
-    trickle that keeps every single read short still ends)."""
+def _read_capped(response, max_bytes: int, deadline: float, timeout_s: float) -> bytes:
+    """Reads the body in pieces, stopping at `max_bytes` + 1 and at the deadline (the response's reads are under it
+    too: [`_DeadlineReader`])."""
     chunks, size = [], 0
     while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline - time.monotonic() <= 0:
             raise RequestError(f"the download did not finish within {timeout_s:g} s", 408)
-        # The connection may have handed its socket to the response (HTTP/1.0): keep our own reference.
-        connection.pinned_sock.settimeout(remaining)
         chunk = response.read1(min(1 << 16, max_bytes + 1 - size))
         if not chunk:
             return b"".join(chunks)

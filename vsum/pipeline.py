@@ -5,9 +5,9 @@ An exported checkpoint folder carries this file (and the files it imports) plus 
 config, so the task resolves from the folder or the Hub without installing vsum (see [`add_pipeline_to_folder`]).
 With vsum installed, `import vsum.pipeline` registers the task natively.
 
-Inputs are a video file path or the video's bytes (the Inference Endpoints handler passes bytes). The pipeline never
-fetches URLs. Every parameter is validated: a wrong type or value, or an unknown name, raises `ValueError` naming
-it, before any video is decoded.
+Inputs are a video file path or the video's bytes (the Inference Endpoints handler passes bytes), or a list of them
+(a list of results; an empty list gives `[]`). The pipeline never fetches URLs. Every parameter is validated: a wrong
+type or value, or an unknown name, raises `ValueError` naming it, before any video is decoded.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from transformers.pipelines import PIPELINE_REGISTRY
 
 from .formatting import round_summary
 from .inference import encode_video, format_summary
+from .processing_vsum import probe_video
 
 
 TASK = "video-summarization"
@@ -42,6 +43,9 @@ GENERATION_PARAMETERS = {
     "no_repeat_ngram_size": "non_negative_int",
     "early_stopping": "bool",
 }
+#: Ranges of the generation numbers whose extremes break decoding (`temperature=1e-300` divides the logits into
+#: infinities and NaN probabilities); inclusive bounds, far wider than any useful value.
+GENERATION_RANGES = {"temperature": (1e-2, 100.0), "repetition_penalty": (1e-2, 100.0), "length_penalty": (-10.0, 10.0)}
 #: The pipeline's own parameters.
 PIPELINE_PARAMETERS = {
     "ratio": "probability",
@@ -49,6 +53,7 @@ PIPELINE_PARAMETERS = {
     "max_frames": "positive_int",
     "max_duration": "positive_float",
     "max_bytes": "positive_int",
+    "max_pixels": "positive_int",
     "allowed_dir": "path",
     "generate_kwargs": "dict",
     "chapters": "bool",
@@ -56,6 +61,8 @@ PIPELINE_PARAMETERS = {
 }
 #: Name of a video given as bytes in results and error messages (its temporary file's path means nothing outside).
 BYTES_LABEL = "input"
+#: The frame size cap of the endpoint handler and the Space (`max_pixels`): 4096x2160 (DCI 4K) pixels a frame.
+DEFAULT_MAX_PIXELS = 4096 * 2160
 
 
 def check_parameter(name: str, value, kind: str):
@@ -90,7 +97,7 @@ def check_parameter(name: str, value, kind: str):
 
 
 def check_generate_kwargs(kwargs: dict) -> dict:
-    """Validates `generate` keywords (names and values); returns them unchanged."""
+    """Validates `generate` keywords (names, types and [`GENERATION_RANGES`]); returns them unchanged."""
     unknown = sorted(set(kwargs) - set(GENERATION_PARAMETERS))
     if unknown:
         raise ValueError(
@@ -98,7 +105,22 @@ def check_generate_kwargs(kwargs: dict) -> dict:
         )
     for name, value in kwargs.items():
         check_parameter(name, value, GENERATION_PARAMETERS[name])
+        low, high = GENERATION_RANGES.get(name, (-math.inf, math.inf))
+        if not low <= value <= high:
+            raise ValueError(f"parameter {name!r} must be a number in [{low:g}, {high:g}], got {value!r}")
     return dict(kwargs)
+
+
+def check_frame_size(info, max_pixels: int | None) -> None:
+    """Raises `ValueError` naming the file, its frame size and the cap when a probed video's frames ([`VideoInfo`]
+    `width x height`) hold more than `max_pixels` pixels; `None` is no cap. Checked on the probe, before any frame of
+    the stream is decoded (a hostile 4000x4000 video is a few kilobytes and 48 MB a decoded frame)."""
+    if max_pixels is not None and info.width * info.height > max_pixels:
+        cap = f"{max_pixels:,} pixels" + (" (4096x2160)" if max_pixels == DEFAULT_MAX_PIXELS else "")
+        raise ValueError(
+            f"{info.path}: video frames are {info.width}x{info.height} ({info.width * info.height:,} pixels), "
+            f"more than the allowed maximum of {cap}"
+        )
 
 
 def resolve_allowed_path(path: str | os.PathLike, allowed_dir: str | os.PathLike) -> str:
@@ -122,7 +144,8 @@ class VideoSummarizationPipeline(Pipeline):
 
     Parameters (at construction or per call): `ratio` (fraction of frames kept, default the model's
     `summary_ratio`), `fps`, `max_frames` (that many samples, evenly spread), `max_duration` (seconds: longer videos
-    are refused), `max_bytes` (bytes inputs larger than this are refused), `allowed_dir` (when set, file paths must
+    are refused), `max_bytes` (bytes inputs larger than this are refused), `max_pixels` (videos whose frames hold more
+    pixels are refused before decoding, see [`check_frame_size`]; default: no cap), `allowed_dir` (when set, file paths must
     resolve inside it), `chapters` (`True`: a caption per selected segment in `result["chapters"]`,
     `[{"start", "end", "title"}]`, see `vsum.chapters`), `generate_kwargs` and the usual `generate` keywords ([`GENERATION_PARAMETERS`]; unset ones
     come from the model's `generation_config`). Anything else raises `ValueError` naming it. Floats are rounded as in
@@ -147,6 +170,14 @@ class VideoSummarizationPipeline(Pipeline):
     _load_video_processor = False
     _load_feature_extractor = False
 
+    def __call__(self, inputs, *args, **kwargs):
+        # A list of videos gives a list of results, so an empty list gives `[]` (what transformers' `Pipeline` gives
+        # an exhausted generator; its list path peeks at `inputs[0]` and raised IndexError). Parameters still checked.
+        if isinstance(inputs, list) and not inputs:
+            self._sanitize_parameters(**{k: v for k, v in kwargs.items() if k not in ("num_workers", "batch_size")})
+            return []
+        return super().__call__(inputs, *args, **kwargs)
+
     def _sanitize_parameters(self, generate_kwargs=None, **kwargs):
         generation = {k: kwargs.pop(k) for k in list(kwargs) if k in GENERATION_PARAMETERS}
         unknown = sorted(set(kwargs) - set(PIPELINE_PARAMETERS))
@@ -165,14 +196,22 @@ class VideoSummarizationPipeline(Pipeline):
                 raise ValueError(f"{both} given both directly and in generate_kwargs; give each once")
             generation.update(generate_kwargs)
         generation = check_generate_kwargs({k: v for k, v in generation.items() if v is not None})
-        preprocess_keys = ("fps", "max_frames", "max_duration", "max_bytes", "allowed_dir", "dtype")
+        preprocess_keys = ("fps", "max_frames", "max_duration", "max_bytes", "max_pixels", "allowed_dir", "dtype")
         preprocess = {k: kwargs[k] for k in preprocess_keys if k in kwargs}
         forward = {"generate_kwargs": generation} if generation else {}
         postprocess = {k: kwargs[k] for k in ("ratio", "chapters") if k in kwargs}
         return preprocess, forward, postprocess
 
     def preprocess(
-        self, video, fps=None, max_frames=None, max_duration=None, max_bytes=None, allowed_dir=None, dtype=None
+        self,
+        video,
+        fps=None,
+        max_frames=None,
+        max_duration=None,
+        max_bytes=None,
+        allowed_dir=None,
+        dtype=None,
+        max_pixels=None,
     ):
         # Frames are decoded and encoded chunk by chunk (bounded memory), so preprocessing yields the features.
         if isinstance(video, (bytes, bytearray, memoryview)):
@@ -184,7 +223,7 @@ class VideoSummarizationPipeline(Pipeline):
             try:
                 with open(path, "xb") as handle:
                     handle.write(data)
-                return self._encode(path, BYTES_LABEL, fps, max_frames, max_duration, dtype)
+                return self._encode(path, BYTES_LABEL, fps, max_frames, max_duration, dtype, max_pixels)
             except ValueError as error:
                 # The temporary path means nothing to the caller (and must not reach a remote one).
                 message = str(error).replace(path, BYTES_LABEL).replace(folder, "<tmp>")
@@ -197,11 +236,13 @@ class VideoSummarizationPipeline(Pipeline):
             raise ValueError(f"video-summarization takes a video file path or bytes, got {type(video).__name__}")
         label = os.fspath(video)
         path = resolve_allowed_path(video, allowed_dir) if allowed_dir is not None else label
-        return self._encode(path, label, fps, max_frames, max_duration, dtype)
+        return self._encode(path, label, fps, max_frames, max_duration, dtype, max_pixels)
 
-    def _encode(self, path, label, fps, max_frames, max_duration, dtype=None):
-        # One probe, inside encode_video: the duration cap is checked there before any frame is decoded.
+    def _encode(self, path, label, fps, max_frames, max_duration, dtype=None, max_pixels=None):
+        # One probe (handed to encode_video): the duration and frame size caps are checked before any frame is decoded.
         try:
+            info = probe_video(path, max_duration=max_duration)
+            check_frame_size(info, max_pixels)
             frame_embeds, timestamps, info = encode_video(
                 path,
                 self.model,
@@ -210,6 +251,7 @@ class VideoSummarizationPipeline(Pipeline):
                 max_frames=max_frames,
                 max_duration=max_duration,
                 dtype=dtype,  # the ViT under autocast (auto: bf16 on capable GPUs); features come back float32
+                info=info,
             )
         except ValueError as error:
             raise ValueError(str(error).replace(os.fspath(path), label)) from None

@@ -68,10 +68,28 @@ def _format_duration(seconds: float) -> str:
     )
 
 
+def plain_text(text: str) -> str:
+    """`text` in characters any font can draw: undecodable file-name bytes (kept by `os.fsdecode` as surrogates)
+    become `\\xNN`, other lone surrogates `\\udNNN` (matplotlib's text engine refuses surrogates)."""
+    try:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a surrogate `os.fsdecode` never makes
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def plot_title(summary: dict, duration: float) -> str:
+    """The plot's title: the video's name and duration, then the text summary wrapped at 110 characters, as plain
+    text ([`plain_text`]; drawn with mathtext off, so `$x^2$` in a name is shown as typed)."""
+    name = plain_text(Path(str(summary.get("video") or "video")).name)
+    heading = f"{name} ({_format_duration(duration)}, {duration:.1f} s)"
+    text = "\n".join(textwrap.wrap(plain_text(summary.get("text") or ""), 110)) or "(no text summary)"
+    return f"{heading}\n{text}"
+
+
 def plot_saliency(summary: dict, output: str | os.PathLike, video: str | os.PathLike | None = None) -> str:
     """Saves a PNG of `summary["frames"]` scores over `[0, duration]`; `summary` is what `summarize_video` returns.
 
-    The title gives the video's name and duration, then the text summary. When `video` (the source file) is given,
+    The title gives the video's name and duration, then the text summary, as plain text ([`plot_title`]). When `video` (the source file) is given,
     a strip of keyframe thumbnails ([`thumbnail_times`]) is drawn under the curve, each labelled with its time and
     joined to it by a dotted line; a video that cannot be decoded again gives a plot without the strip (warning).
     Written atomically (`vsum.io_utils.atomic_path`).
@@ -105,10 +123,8 @@ def plot_saliency(summary: dict, output: str | os.PathLike, video: str | os.Path
     axis.set_ylim(0, 1)
     axis.set_xlabel("time (s)")
     axis.set_ylabel("saliency")
-    name = Path(str(summary.get("video") or "video")).name
-    heading = f"{name} ({_format_duration(duration)}, {duration:.1f} s)"
-    text = "\n".join(textwrap.wrap(summary.get("text") or "", 110)) or "(no text summary)"
-    axis.set_title(f"{heading}\n{text}", fontsize=9)
+    # parse_math=False: a `$` in a file name or a summary is a character, not the start of math markup.
+    axis.set_title(plot_title(summary, duration), fontsize=9, parse_math=False)
     if thumbs:
         # Thumbnails in equal slots, in time order, each joined to its time on the curve's axis.
         strip.set_xlim(0, len(thumbs))
