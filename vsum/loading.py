@@ -13,10 +13,16 @@
 vsum checkpoints load with the installed vsum classes. The checkpoint's own remote code runs only when the caller
 passes `trust_remote_code=True` (the `--trust-remote-code` flag): that is an explicit choice to execute code from
 the checkpoint, never the default.
+
+Weights are read from safetensors files only, never from pickles (`pytorch_model.bin`). A local folder's files are
+checked before any library reads them ([`check_weight_files`]: a corrupt or truncated file, or an index naming a pickle
+or a file outside the folder, is a one-line `ValueError` naming it), and a vsum checkpoint must match its config
+exactly: missing, unexpected or differently shaped weights are refused instead of starting as random layers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -37,6 +43,129 @@ TINY_MODEL_NAME = "tiny"
 ARCHITECTURE_FIELDS = ("temporal_num_layers", "local_attention_window", "local_attention_type")
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+#: transformers' names of a checkpoint's weights: one safetensors file, or an index of safetensors shards.
+SAFE_WEIGHTS_NAME = "model.safetensors"
+SAFE_WEIGHTS_INDEX_NAME = "model.safetensors.index.json"
+#: File endings of pickle weights (`pytorch_model.bin`, `*.pt`, ...): named in errors, never loaded.
+_PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".bin.index.json")
+#: Keys listed per kind in a weights-vs-config error.
+_MAX_LISTED_KEYS = 5
+
+
+def _weightless_folder_message(folder: str) -> str:
+    pickles = sorted(entry for entry in os.listdir(folder) if entry.endswith(_PICKLE_SUFFIXES))
+    message = f"{folder}: model folder without weights (no {SAFE_WEIGHTS_NAME} or {SAFE_WEIGHTS_INDEX_NAME})"
+    if pickles:
+        message += (
+            f"; it holds pickle weights ({', '.join(pickles)}), which vsum never loads (a pickle can run code): "
+            "convert them to safetensors"
+        )
+    return message
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _check_safetensors_file(path: Path) -> None:
+    """Reads the header of a safetensors file: it fails on a truncated, padded or foreign file, since the header must
+    describe every byte of the file."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(path, framework="pt") as f:
+            f.keys()
+    except (SafetensorError, OSError) as error:
+        raise ValueError(
+            f"{path}: not a valid safetensors file ({_first_line(error)}); it is corrupt or was not completely "
+            "written or downloaded"
+        ) from None
+
+
+def _index_shards(index: Path) -> list[Path]:
+    """The shard files named by a `model.safetensors.index.json`, each checked to be a safetensors file in the folder."""
+    try:
+        data = json.loads(index.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ValueError(f"{index}: not valid JSON ({_first_line(error)})") from None
+    weight_map = data.get("weight_map") if isinstance(data, dict) else None
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        raise ValueError(f"{index}: 'weight_map' must map tensor names to file names, got {type(weight_map).__name__}")
+    names = sorted(set(weight_map.values()))
+    if not names:
+        raise ValueError(f"{index}: 'weight_map' names no weight file")
+    shards = []
+    for name in names:
+        if os.path.basename(name) != name or name in (".", ".."):
+            raise ValueError(f"{index}: weight file {name!r} is not a file name in the folder")
+        if not name.endswith(".safetensors"):
+            raise ValueError(
+                f"{index}: weight file {name!r} is not a .safetensors file; vsum never loads pickle weights"
+            )
+        if not (index.parent / name).is_file():
+            raise ValueError(f"{index}: weight file {name!r} does not exist")
+        shards.append(index.parent / name)
+    return shards
+
+
+def check_weight_files(folder: str | os.PathLike) -> list[Path]:
+    """Checks a local checkpoint folder's weights before any library reads them and returns the files that will be
+    read: `model.safetensors` (which transformers prefers), else the shards of `model.safetensors.index.json`.
+
+    Raises:
+        `ValueError`: naming the file and the reason: no safetensors weights (pickle weights are never a fallback),
+        an index that is not JSON or names a pickle, a missing file or one outside the folder, or a safetensors file
+        whose header does not describe the file (corrupt, truncated, not safetensors).
+    """
+    folder = Path(folder)
+    if (folder / SAFE_WEIGHTS_NAME).is_file():
+        files = [folder / SAFE_WEIGHTS_NAME]
+    elif (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
+        files = _index_shards(folder / SAFE_WEIGHTS_INDEX_NAME)
+    else:
+        raise ValueError(_weightless_folder_message(os.fspath(folder)))
+    for path in files:
+        _check_safetensors_file(path)
+    return files
+
+
+@contextlib.contextmanager
+def _library_errors(name: str):
+    """Turns what transformers and safetensors raise while loading into one line naming the model."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, RuntimeError, SafetensorError, ValueError) as error:
+        raise ValueError(f"{name}: cannot load the model ({_first_line(error)})") from None
+
+
+def _check_loading_info(name: str, info: dict[str, Any]) -> None:
+    """Refuses a checkpoint whose weights do not match its config: transformers would start the missing and
+    differently shaped weights at random and drop the unexpected ones, with only a log line."""
+
+    def listed(keys) -> str:
+        keys = sorted(keys)
+        more = f", ... {len(keys) - _MAX_LISTED_KEYS} more" if len(keys) > _MAX_LISTED_KEYS else ""
+        return ", ".join(keys[:_MAX_LISTED_KEYS]) + more
+
+    problems = []
+    for kind in ("missing", "unexpected"):
+        keys = info.get(f"{kind}_keys") or ()
+        if keys:
+            problems.append(f"{len(keys)} {kind} ({listed(keys)})")
+    mismatched = info.get("mismatched_keys") or ()
+    if mismatched:
+        shapes = sorted(
+            f"{key}: {tuple(saved)} saved, {tuple(built)} in the config" for key, saved, built in mismatched
+        )
+        problems.append(f"{len(shapes)} of another shape ({listed(shapes)})")
+    if problems:
+        raise ValueError(
+            f"{name}: the weights do not match the model its config.json describes: {'; '.join(problems)}. "
+            "The config was edited or belongs to another checkpoint"
+        )
 
 
 def resolve_model_name(name_or_path: str | os.PathLike | None) -> str:
@@ -48,8 +177,9 @@ def resolve_model_name(name_or_path: str | os.PathLike | None) -> str:
     if os.path.isdir(name):
         if not os.path.isfile(os.path.join(name, "config.json")):
             raise ValueError(f"{name}: not a model folder (no config.json)")
-        if not any(entry.endswith((".safetensors", ".safetensors.index.json")) for entry in os.listdir(name)):
-            raise ValueError(f"{name}: model folder without weights (no *.safetensors file)")
+        entries = set(os.listdir(name))
+        if SAFE_WEIGHTS_NAME not in entries and SAFE_WEIGHTS_INDEX_NAME not in entries:
+            raise ValueError(_weightless_folder_message(name))
         return name
     if os.path.exists(name):
         raise ValueError(f"{name}: is a file; pass a model folder or a Hub id")
@@ -96,8 +226,10 @@ def load_model_and_processor(
         `(model, processor)`: the model in eval mode on `device`.
 
     Raises:
-        `ValueError`: a missing folder, a folder without config or weights, an unsupported model type, a load error,
-        or architecture overrides on a trained checkpoint, with the name and the reason on one line.
+        `ValueError`: a missing folder, a folder without config or safetensors weights, corrupt weight files
+        ([`check_weight_files`]), an unsupported model type, a load error, weights that do not match the config
+        (missing, unexpected or differently shaped tensors), or architecture overrides on a trained checkpoint, with
+        the name and the reason on one line.
 
     Example:
 
@@ -126,28 +258,37 @@ def load_model_and_processor(
             model = VsumModel(tiny_config(processor, **overrides))
         else:
             model_type = _model_type(name, revision)
+            if model_type not in ("vsum", "blip"):
+                raise ValueError(
+                    f"{name}: model_type {model_type!r} is neither a vsum checkpoint nor a BLIP captioning checkpoint"
+                )
+            if os.path.isdir(name):
+                check_weight_files(name)
+            # Hub ids: transformers downloads the files; `use_safetensors=True` refuses a repository without them.
+            safe = {"revision": revision, "use_safetensors": True}
             if model_type == "vsum":
                 ablations = {k: v for k, v in overrides.items() if k in ARCHITECTURE_FIELDS}
                 if ablations:
                     raise ValueError(f"{name} is a trained vsum checkpoint; {ablations} cannot change its architecture")
-                if trust_remote_code:
-                    from transformers import AutoModel, AutoProcessor
+                # Shape mismatches are reported in `info` (and refused below) instead of as a multi-line RuntimeError.
+                strict = {**safe, "output_loading_info": True, "ignore_mismatched_sizes": True}
+                with _library_errors(name):
+                    if trust_remote_code:
+                        from transformers import AutoModel, AutoProcessor
 
-                    model = AutoModel.from_pretrained(name, revision=revision, trust_remote_code=True, **overrides)
-                    processor = AutoProcessor.from_pretrained(name, revision=revision, trust_remote_code=True)
-                else:
-                    model = VsumModel.from_pretrained(name, revision=revision, **overrides)
-                    processor = VsumProcessor.from_pretrained(name, revision=revision)
-            elif model_type == "blip":
-                processor = VsumProcessor.from_blip(name)
-                overrides.setdefault("prompt_token_ids", processor.prompt_token_ids)
-                model = VsumModel.from_blip(name, **overrides)
+                        model, info = AutoModel.from_pretrained(name, trust_remote_code=True, **strict, **overrides)
+                        processor = AutoProcessor.from_pretrained(name, revision=revision, trust_remote_code=True)
+                    else:
+                        model, info = VsumModel.from_pretrained(name, **strict, **overrides)
+                        processor = VsumProcessor.from_pretrained(name, revision=revision)
+                _check_loading_info(name, info)
             else:
-                raise ValueError(
-                    f"{name}: model_type {model_type!r} is neither a vsum checkpoint nor a BLIP captioning checkpoint"
-                )
+                with _library_errors(name):
+                    processor = VsumProcessor.from_blip(name)
+                    overrides.setdefault("prompt_token_ids", processor.prompt_token_ids)
+                    model = VsumModel.from_blip(name, **overrides)
     except OSError as error:
-        raise ValueError(f"{name}: cannot load the model ({str(error).splitlines()[0]})") from None
+        raise ValueError(f"{name}: cannot load the model ({_first_line(error)})") from None
     if dtype is not None:
         model = model.to(resolve_dtype(dtype, device or "cpu"))
     if device is not None:
@@ -160,6 +301,7 @@ __all__ = [
     "DEMO_VIDEO",
     "MODEL_ENV",
     "TINY_MODEL_NAME",
+    "check_weight_files",
     "load_model_and_processor",
     "resolve_device",
     "resolve_dtype",

@@ -893,7 +893,7 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         Args:
             blip (`BlipForConditionalGeneration`, `str` or `os.PathLike`):
                 A model object, or a name/path given to `BlipForConditionalGeneration.from_pretrained`
-                (e.g. `"Salesforce/blip-image-captioning-base"`).
+                (e.g. `"Salesforce/blip-image-captioning-base"`; its safetensors weights, never pickles).
             config_overrides: `VsumConfig` fields (e.g. `local_attention_window=2`, `prompt_token_ids=[...]`).
 
         Every vision and text-decoder tensor is copied after checking its name and shape; the temporal modules and
@@ -902,7 +902,8 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         from transformers import BlipForConditionalGeneration
 
         if isinstance(blip, (str, os.PathLike)):
-            blip = BlipForConditionalGeneration.from_pretrained(blip)
+            # Safetensors only: a pickle (`pytorch_model.bin`) can run code when it is read.
+            blip = BlipForConditionalGeneration.from_pretrained(blip, use_safetensors=True)
         if not isinstance(blip, BlipForConditionalGeneration):
             raise ValueError(
                 f"from_blip expects a BlipForConditionalGeneration or its name/path, got {type(blip).__name__}"

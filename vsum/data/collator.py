@@ -158,7 +158,7 @@ class VsumDataCollator:
             value = value.detach().cpu().numpy()
         try:
             array = np.asarray(value, dtype=np.float32)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, OverflowError) as error:  # OverflowError: an integer beyond float range
             raise ValueError(f"{row_name}: frame_embeds must be a (frames, dim) numeric array ({error})") from None
         if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
             raise ValueError(
@@ -217,7 +217,14 @@ class VsumDataCollator:
             if row.get("vsum_onehot") is None:
                 onehots.append(None)
                 continue
-            onehot = np.asarray(row["vsum_onehot"], dtype=np.float32)
+            try:
+                onehot = np.asarray(row["vsum_onehot"], dtype=np.float32)
+            except (TypeError, ValueError, OverflowError) as error:  # ragged rows, strings, a 400-digit integer
+                raise ValueError(
+                    f"{name}: vsum_onehot must be a numeric (annotators, frames) array ({error})"
+                ) from None
+            if not np.isfinite(onehot).all():  # NaN labels would make the loss NaN; 1e39 overflows float32 to inf
+                raise ValueError(f"{name}: vsum_onehot holds non-finite values (NaN or beyond float32 range)")
             if onehot.ndim == 1:
                 onehot = onehot[None]
             if onehot.ndim != 2 or onehot.shape[1] == 0:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import reprlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,8 @@ FEATURES_INFO_FILENAME = "features_info.json"
 FEATURES_INFO_FORMAT = "vsum-features"
 FEATURES_INFO_VERSION = 1
 _DTYPES = ("float32", "float16", "bfloat16", "float64")
+#: Largest `image_size` / `feature_dim` accepted (int32: they size arrays and int32 columns).
+_MAX_SIZE = 2**31 - 1
 
 
 def find_video(video_dir: str | os.PathLike, video_id: str, names: set[str] | None = None) -> str | None:
@@ -128,21 +131,28 @@ class FeaturesInfo:
 
     def __post_init__(self):
         def bad(name: str, expected: str) -> ValueError:
-            return ValueError(f"features info: {name!r} must be {expected}, got {getattr(self, name)!r}")
+            # The value is shortened: a hand-edited file may hold a 400-digit number.
+            shown = reprlib.Repr()
+            shown.maxlong = shown.maxother = 40
+            return ValueError(f"features info: {name!r} must be {expected}, got {shown.repr(getattr(self, name))}")
 
         if not isinstance(self.encoder, str) or not self.encoder.strip():
             raise bad("encoder", "a non-empty string")
         for name in ("image_size", "feature_dim"):
             value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise bad(name, "a positive integer")
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_SIZE:
+                raise bad(name, f"a positive integer (at most {_MAX_SIZE})")
         if self.encoder_dtype not in _DTYPES:
             raise bad("encoder_dtype", f"one of {list(_DTYPES)}")
         if not isinstance(self.feature_key, str) or not self.feature_key:
             raise bad("feature_key", "a non-empty string")
-        if not isinstance(self.fps, (int, float)) or isinstance(self.fps, bool) or not math.isfinite(self.fps):
+        if not isinstance(self.fps, (int, float)) or isinstance(self.fps, bool) or self.fps <= 0:
             raise bad("fps", "a positive number")
-        if self.fps <= 0:
+        try:
+            finite = math.isfinite(self.fps)
+        except OverflowError:  # an integer beyond float range (10**400)
+            finite = False
+        if not finite:
             raise bad("fps", "a positive number")
         self.fps = float(self.fps)
         if not isinstance(self.extra, dict):
@@ -206,8 +216,10 @@ def read_features_info(features_dir: str | os.PathLike) -> FeaturesInfo | None:
         return None
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as error:
-        raise ValueError(f"{path} is not a readable UTF-8 JSON file: {error}") from error
+    except (ValueError, OSError, RecursionError) as error:
+        # ValueError: not UTF-8, not JSON, or an integer too long to read (over 4,300 digits).
+        reason = "nested too deeply" if isinstance(error, RecursionError) else error
+        raise ValueError(f"{path} is not a readable UTF-8 JSON file: {reason}") from error
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold a JSON object, got {type(data).__name__}")
     data = dict(data)

@@ -42,6 +42,7 @@ import json
 import logging
 import math
 import os
+import reprlib
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -240,6 +241,17 @@ def _npz_array_header(path: str, key: str) -> tuple[tuple[int, ...], np.dtype]:
     return shape, dtype
 
 
+# Values quoted in error messages are shortened: a record may hold a 400-digit integer or a list of 10,000 numbers.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlong = _SHORT_REPR.maxother = 40
+_SHORT_REPR.maxstring = 80
+
+
+def _short(value: Any) -> str:
+    """`repr(value)`, shortened for an error message (long numbers, strings and lists are elided with `...`)."""
+    return _SHORT_REPR.repr(value)
+
+
 def _is_number(value: Any) -> bool:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
@@ -408,12 +420,12 @@ class VideoXum(datasets.GeneratorBasedBuilder):
 
         duration = record["duration"]
         if not _is_number(duration) or duration <= 0:
-            fail("duration", f"must be a positive number (finite), got {duration!r}")
+            fail("duration", f"must be a positive number (finite), got {_short(duration)}")
         sampled = record["sampled_frames"]
         if isinstance(sampled, float) and sampled.is_integer():
             sampled = int(sampled)
         if not isinstance(sampled, int) or isinstance(sampled, bool) or not 1 <= sampled <= _MAX_INT32:
-            fail("sampled_frames", f"must be a positive integer (at most {_MAX_INT32}), got {sampled!r}")
+            fail("sampled_frames", f"must be a positive integer (at most {_MAX_INT32}), got {_short(sampled)}")
         # 1-fps frames at t = 0, 1, ...: sampled_frames is about ceil(duration) (82.73 s -> 83 frames).
         if abs(sampled - duration) > tolerance + 1:
             fail(
@@ -425,7 +437,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
 
         def check_span(field: str, what: str, span: Any) -> None:
             if not isinstance(span, list) or len(span) != 2 or not all(_is_number(v) for v in span):
-                fail(field, f"{what} must be [start, end] finite numbers, got {span!r}")
+                fail(field, f"{what} must be [start, end] finite numbers, got {_short(span)}")
             start, end = span
             if start < 0 or end < 0:
                 fail(field, f"{what} {span!r} has a negative time")
@@ -439,21 +451,21 @@ class VideoXum(datasets.GeneratorBasedBuilder):
 
         timestamps = record["timestamps"]
         if not isinstance(timestamps, list) or not timestamps:
-            fail("timestamps", f"must be a non-empty list of [start, end], got {timestamps!r}")
+            fail("timestamps", f"must be a non-empty list of [start, end], got {_short(timestamps)}")
         for k, pair in enumerate(timestamps):
             check_span("timestamps", f"entry {k}", pair)
         num_segments = len(timestamps)
 
         tsum = record["tsum"]
         if not isinstance(tsum, list) or not all(isinstance(s, str) for s in tsum):
-            fail("tsum", f"must be a list of strings, got {tsum!r}")
+            fail("tsum", f"must be a list of strings, got {_short(tsum)}")
         if len(tsum) != num_segments:
             fail("tsum", f"has {len(tsum)} sentences but 'timestamps' has {num_segments} segments")
         for k, sentence in enumerate(tsum):
             if not sentence.strip():
-                fail("tsum", f"sentence {k} is empty ({sentence!r}): every segment needs a caption")
+                fail("tsum", f"sentence {k} is empty ({_short(sentence)}): every segment needs a caption")
         if not build_text_summary(tsum):
-            fail("tsum", f"gives an empty text summary after cleaning ({tsum!r})")
+            fail("tsum", f"gives an empty text summary after cleaning ({_short(tsum)})")
 
         vsum = record["vsum"]
         if not isinstance(vsum, list) or len(vsum) != num_segments:
@@ -461,7 +473,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             fail("vsum", f"must be a list of {num_segments} segments (one per timestamp), got {got}")
         for k, segment in enumerate(vsum):
             if not isinstance(segment, list) or len(segment) != num_annotators:
-                got = len(segment) if isinstance(segment, list) else repr(segment)
+                got = len(segment) if isinstance(segment, list) else _short(segment)
                 fail("vsum", f"segment {k} must list {num_annotators} annotator spans, got {got}")
             for a, span in enumerate(segment):
                 check_span("vsum", f"segment {k} annotator {a}", span)
@@ -477,16 +489,17 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             # Only JSON numbers: numpy would turn "1" and true into 1.0.
             if not set(map(type, row)) <= {int, float}:
                 bad = next(v for v in row if type(v) not in (int, float))
-                fail("vsum_onehot", f"row {a} must hold only the numbers 0/1, got {bad!r} ({type(bad).__name__})")
+                fail("vsum_onehot", f"row {a} must hold only the numbers 0/1, got {_short(bad)} ({type(bad).__name__})")
+            # Compared as Python numbers before numpy sees them: a 400-digit integer would overflow float64.
+            bad = [v for v in row if v != 0 and v != 1][:5]  # NaN is neither
+            if bad:
+                fail("vsum_onehot", f"must hold only 0/1 values, got {', '.join(map(_short, bad))} in row {a}")
             lengths.append(len(row))
         if len(set(lengths)) != 1:
             fail("vsum_onehot", f"annotator rows have different lengths {lengths}")
         if lengths[0] == 0:
             fail("vsum_onehot", "rows are empty")
-        matrix = np.array(onehot, dtype=np.float64)
-        if matrix.ndim != 2 or not np.isin(matrix, (0.0, 1.0)).all():
-            bad = matrix[~np.isin(matrix, (0.0, 1.0))][:5].tolist() if matrix.ndim == 2 else "nested lists"
-            fail("vsum_onehot", f"must hold only 0/1 values, got {bad}")
+        matrix = np.array(onehot, dtype=np.uint8)
 
         return {
             "video_id": video_id,
@@ -624,6 +637,8 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             records = json.loads(text)
         except json.JSONDecodeError as error:
             raise ValueError(f"{path} is not valid JSON: {error}") from error
+        except ValueError as error:  # an integer literal of more than 4,300 digits
+            raise ValueError(f"{path} holds a number that cannot be read: {error}") from error
         except RecursionError as error:
             raise ValueError(f"{path} is not valid JSON: nested too deeply") from error
         if not isinstance(records, list):
