@@ -90,8 +90,11 @@ def _one_line(error: BaseException, video: str, *folders: str | os.PathLike) -> 
     """First line of `error`, with the server-side upload path shortened to its (escaped) file name and the upload's
     folder, `folders` (the work folder) and the temporary folder hidden; replaced before the message is cut, so a
     file name with a newline cannot leave half a path behind."""
-    replacements = {str(folder): "<work>" for folder in folders}
-    replacements.update({str(Path(video).parent): "<uploads>", tempfile.gettempdir(): "<tmp>"})
+    # Absolute folders only: a relative one ("videos") could match ordinary words of the message.
+    replacements = {str(folder): "<work>" for folder in folders if Path(folder).is_absolute()}
+    replacements[tempfile.gettempdir()] = "<tmp>"
+    if Path(video).is_absolute():
+        replacements[str(Path(video).parent)] = "<uploads>"
     replacements[video] = printable(Path(video).name)
     return one_line(str(error), replacements) or type(error).__name__
 

@@ -100,9 +100,11 @@ class SlowHeadServer:
     stops as soon as the client hangs up."""
 
     HEAD = b"HTTP/1.0 200 OK\r\nContent-Type: video/mp4\r\nX-Slow: " + b"x" * 64 + b"\r\n\r\n"
+    #: A TLS record header announcing 16 KiB of handshake, then its bytes: the client waits for the whole record.
+    TLS_HEAD = b"\x16\x03\x03\x40\x00" + b"\x00" * 64
 
-    def __init__(self, interval: float = 0.5, max_slow_bytes: int = 16):
-        self.interval, self.max_slow_bytes = interval, max_slow_bytes
+    def __init__(self, interval: float = 0.5, max_slow_bytes: int = 16, head: bytes = HEAD):
+        self.interval, self.max_slow_bytes, self.head = interval, max_slow_bytes, head
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(10)
         self.port = self.listener.getsockname()[1]
@@ -117,10 +119,10 @@ class SlowHeadServer:
         with connection:
             try:
                 connection.recv(4096)  # the request
-                for k in range(min(self.max_slow_bytes, len(self.HEAD))):
-                    connection.sendall(self.HEAD[k : k + 1])
+                for k in range(min(self.max_slow_bytes, len(self.head))):
+                    connection.sendall(self.head[k : k + 1])
                     time.sleep(self.interval)
-                connection.sendall(self.HEAD[self.max_slow_bytes :] + b"body")
+                connection.sendall(self.head[self.max_slow_bytes :] + b"body")
             except OSError:
                 pass  # the client gave up: the point of the test
 
@@ -129,12 +131,14 @@ class SlowHeadServer:
         self.thread.join(timeout=15)
 
 
-def test_fetch_url_deadline_holds_while_the_headers_trickle_in():
-    server = SlowHeadServer(interval=0.5, max_slow_bytes=16)  # the headers take 8 s
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_fetch_url_deadline_holds_while_the_headers_trickle_in(scheme):
+    # The headers (http) or the TLS handshake (https; bounded as a whole by the ssl module) take 8 s, a byte every 0.5 s.
+    server = SlowHeadServer(0.5, 16, SlowHeadServer.HEAD if scheme == "http" else SlowHeadServer.TLS_HEAD)
     try:
         started = time.monotonic()
         with pytest.raises(RequestError) as caught:
-            fetch_url(f"http://127.0.0.1:{server.port}/v.mp4", timeout_s=2.0, address_policy=only_localhost)
+            fetch_url(f"{scheme}://127.0.0.1:{server.port}/v.mp4", timeout_s=2.0, address_policy=only_localhost)
         elapsed = time.monotonic() - started
     finally:
         server.close()
@@ -188,6 +192,9 @@ def test_nul_byte_paths_and_degenerate_sampling_are_400(handler, clip, tmp_path)
     result = handler({"inputs": str(tmp_path / "a\0b.mp4")})
     assert result["status"] == 400 and "NUL" in result["error"], result
     assert_one_line_without_paths(result["error"], tmp_path)
+    # The frame size cap is the server's: a client cannot raise it.
+    result = handler({"inputs": str(tmp_path / "x.mp4"), "parameters": {"max_pixels": 10**12}})
+    assert result["status"] == 400 and "max_pixels" in result["error"], result
 
     data = open(clip, "rb").read()
     for parameters, needle in [

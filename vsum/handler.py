@@ -101,13 +101,13 @@ def printable(name: str) -> str:
 
 
 def one_line(message: str, replacements: dict[str, str]) -> str:
-    """The first line of `message` after every `replacements` key (server paths) was replaced by its value.
+    """The first non-blank line of `message` after every `replacements` key (server paths) was replaced by its value.
 
     Replacing first matters: a path with a newline in it would otherwise be cut in two and its first half left in
     the message. Longer keys first, so that a folder does not cut a longer path inside it short."""
     for old in sorted((k for k in replacements if len(k) > 1), key=len, reverse=True):  # never "/" alone
         message = message.replace(old, replacements[old])
-    return message.splitlines()[0] if message.strip() else ""
+    return next((line for line in message.splitlines() if line.strip()), "")
 
 
 class EndpointHandler:
@@ -358,7 +358,8 @@ class _PinnedHTTPSConnection(_PinnedConnectionMixin, http.client.HTTPSConnection
         self._pin(address, deadline)
 
     def connect(self):
-        # The certificate is checked for the URL's host name (the TLS handshake runs under the socket's timeout).
+        # The certificate is checked for the URL's host name. The ssl module bounds the whole handshake by the
+        # socket's timeout (the time left), not each read: a trickled handshake ends at the deadline too.
         self.sock = self._context.wrap_socket(self._connect_socket(), server_hostname=self.host)
 
 
@@ -403,6 +404,7 @@ def fetch_url(
         connection_class = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
         port = parts.port or (443 if parts.scheme == "https" else 80)
         connection = connection_class(parts.hostname, port, address, remaining, deadline)
+        response = None
         try:
             target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
             connection.request("GET", target, headers={"User-Agent": "vsum-endpoint", "Accept": "video/*"})
@@ -427,6 +429,8 @@ def fetch_url(
                 raise RequestError(f"the download did not finish within {timeout_s:g} s", 408) from None
             raise RequestError(f"the download failed ({type(error).__name__})", 400) from None
         finally:
+            if response is not None:
+                response.close()  # its reader holds the socket open after the connection lets go of it
             connection.close()
     raise RequestError(f"more than {MAX_REDIRECTS} redirects", 400)
 
