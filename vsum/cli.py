@@ -16,11 +16,11 @@ vsum summarize VIDEO [VIDEO ...] [--model ID_OR_DIR] [--ratio 0.15] [--fps 1] [-
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Callable, Sequence
 
 from .devices import DTYPE_HELP, DTYPES
+from .handler import PARAMETER_LIMITS
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -55,10 +55,29 @@ def _argument_type(convert, accept, rule: str):
     return parse
 
 
+#: The most seconds any option takes (a week): a larger value is a typo, and 1e300 overflows the reel budget's
+#: millisecond arithmetic.
+MAX_SECONDS = 7 * 24 * 3600.0
+#: The highest sampling rate `--fps` takes: sampling above a video's own frame rate only repeats frames, and 60
+#: covers common frame rates (an absurd rate would encode millions of frames).
+MAX_FPS = 60.0
+#: Beam widths as the endpoint handler bounds them (one home for the number: `vsum.handler.PARAMETER_LIMITS`).
+MAX_NUM_BEAMS = PARAMETER_LIMITS["num_beams"]
+
 _positive_int = _argument_type(int, lambda value: value >= 1, "a positive integer")
 _non_negative_int = _argument_type(int, lambda value: value >= 0, "an integer >= 0")
-_seconds = _argument_type(float, lambda value: 0 < value < math.inf, "a number of seconds > 0")
-_non_negative_seconds = _argument_type(float, lambda value: 0 <= value < math.inf, "a number of seconds >= 0")
+_num_beams = _argument_type(
+    int, lambda value: 1 <= value <= MAX_NUM_BEAMS, f"an integer >= 1 and at most {MAX_NUM_BEAMS}"
+)
+_seconds = _argument_type(
+    float, lambda value: 0 < value <= MAX_SECONDS, f"a number of seconds > 0 and at most {MAX_SECONDS:g}"
+)
+_non_negative_seconds = _argument_type(
+    float, lambda value: 0 <= value <= MAX_SECONDS, f"a number of seconds >= 0 and at most {MAX_SECONDS:g}"
+)
+_fps = _argument_type(
+    float, lambda value: 0 < value <= MAX_FPS, f"a number of frames per second > 0 and at most {MAX_FPS:g}"
+)
 _ratio = _argument_type(float, lambda value: 0 < value <= 1, "a number in (0, 1]")
 
 
@@ -187,7 +206,7 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
         "knapsack picks pieces at least S long; default: 0, off)",
     )
     parser.add_argument(
-        "--fps", type=_seconds, default=None, help="frames sampled per second (default: the processor's, 1)"
+        "--fps", type=_fps, default=None, help="frames sampled per second (default: the processor's, 1)"
     )
     parser.add_argument(
         "--max-frames",
@@ -205,7 +224,7 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--num-beams",
-        type=_positive_int,
+        type=_num_beams,
         default=None,
         metavar="N",
         help="beam search width (default: the checkpoint's generation_config, its training recipe)",
@@ -278,44 +297,56 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     from pathlib import Path
 
     _configure_messages(args)
-    from .loading import load_model_and_processor, resolve_device, resolve_model_name
+    from . import loading
+    from .loading import resolve_device, resolve_dtype, resolve_model_name
     from .summarize import check_writable, resolve_videos, summarize_many
 
-    # Everything that can be checked without the model is checked first, each failure on one line.
+    # Everything that can be checked without the model is checked first, each failure on one line; the model is
+    # loaded only when a video needs computing (a rerun where everything is done loads nothing).
     try:
-        resolve_device(args.device)
+        device = resolve_device(args.device)
         name = resolve_model_name(args.model)
         videos = resolve_videos(args.videos)
         out_dir = Path(args.out)
         check_writable(out_dir)
-        model, processor = load_model_and_processor(
-            name, device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code
-        )
+        dtype = str(resolve_dtype(args.dtype, device)).removeprefix("torch.")
     except ValueError as error:
         print(f"vsum: error: {error}", file=sys.stderr)
         return 1
+
+    def load_model():
+        return loading.load_model_and_processor(
+            name, device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code
+        )
+
     log = (lambda message: None) if args.quiet else print
-    report = summarize_many(
-        videos,
-        model,
-        processor,
-        out_dir,
-        model_name=name,
-        ratio=args.ratio,
-        fps=args.fps,
-        num_beams=args.num_beams,
-        max_frames=args.max_frames,
-        max_duration=args.max_duration,
-        max_seconds=args.max_seconds,
-        min_segment=args.min_segment,
-        chapters=args.chapters,
-        cutlist=args.cutlist,
-        json_only=args.json_only,
-        num_workers=args.num_workers,
-        progress=not (args.no_progress or args.quiet),
-        verbose=args.verbose,
-        log=log,
-    )
+    try:
+        report = summarize_many(
+            videos,
+            None,
+            None,
+            out_dir,
+            model_name=name,
+            ratio=args.ratio,
+            fps=args.fps,
+            num_beams=args.num_beams,
+            max_frames=args.max_frames,
+            max_duration=args.max_duration,
+            max_seconds=args.max_seconds,
+            min_segment=args.min_segment,
+            chapters=args.chapters,
+            cutlist=args.cutlist,
+            json_only=args.json_only,
+            num_workers=args.num_workers,
+            progress=not (args.no_progress or args.quiet),
+            verbose=args.verbose,
+            log=log,
+            load_model=load_model,
+            dtype=dtype,
+        )
+    except ValueError as error:  # the model failed to load, or the output folder could not be opened
+        print(f"vsum: error: {error}", file=sys.stderr)
+        return 1
     log(f"vsum: {len(report.done)} summarized, {len(report.skipped)} already done, {len(report.failed)} failed")
     return 1 if report.failed else 0
 
@@ -411,7 +442,8 @@ def _known_options(parser: argparse.ArgumentParser) -> set[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``vsum`` with `argv` (default: ``sys.argv[1:]``) and return the exit code.
 
-    Bad arguments end with argparse's usage and a one-line error (exit code 2).
+    Bad arguments end with argparse's usage and a one-line error (exit code 2); Ctrl-C prints `vsum: interrupted`
+    and returns 130.
     """
     parser = _build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -419,7 +451,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _Parser.argv = argv
     args = parser.parse_args(argv)
     # The handler gets its own sub-parser so that its errors print the subcommand's usage.
-    return args.func(args, args.subparser)
+    try:
+        return args.func(args, args.subparser)
+    except KeyboardInterrupt:
+        # Ctrl-C: one line, no traceback; the summaries left behind are whole (see vsum.summarize), 128 + SIGINT.
+        print("vsum: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -138,11 +140,135 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[str]:
         raise
 
 
+#: Where a process reaches a folder it holds open, by descriptor (Linux); `None` where there is no such place.
+_FD_FOLDER = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else None
+
+
+class FolderHandle:
+    """A folder opened once, by descriptor: every operation through the handle acts on *that* folder, even if its
+    path is renamed or replaced by a symlink while it is open (a shared output folder swapped mid-run).
+
+    The folder is opened on its real path (a symlink given by the user is resolved once, at opening) with
+    `O_DIRECTORY | O_NOFOLLOW`; names are looked up, unlinked and renamed relative to the descriptor (`dir_fd`).
+    Writers that need a path (PyAV, matplotlib) get [`fs_path`], which on Linux reaches the folder through
+    `/proc/self/fd` (never through its name); elsewhere it is the folder's real path, checked to still lead to the
+    same folder ([`check_identity`]).
+
+    Args:
+        path: the folder. create (`bool`, defaults to `True`): create it (and its parents) when missing.
+
+    >>> import tempfile
+    >>> with FolderHandle(tempfile.mkdtemp()) as folder:
+    ...     atomic_write_text(folder.fs_path("a.txt"), "x")
+    ...     folder.lstat("a.txt").st_size
+    1
+    """
+
+    def __init__(self, path: str | os.PathLike, create: bool = True, *, parent: FolderHandle | None = None):
+        flags = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        if parent is not None:  # `path` is a name in `parent`, opened relative to it
+            self.path, self.real_path = parent.path / path, os.path.join(parent.real_path, path)
+            target, dir_fd = os.fspath(path), parent.fd
+        else:
+            self.path = Path(path)
+            if create:
+                self.path.mkdir(parents=True, exist_ok=True)
+            self.real_path = os.path.realpath(self.path)
+            target, dir_fd = self.real_path, None
+        try:
+            self.fd = os.open(target, flags, dir_fd=dir_fd)
+        except OSError as error:
+            raise ValueError(f"{self.path}: cannot open the folder ({error.strerror or error})") from None
+        self._identity = _identity(os.fstat(self.fd))
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> FolderHandle:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def shown(self, name: str = "") -> Path:
+        """`name` in the folder as the user named it (for messages)."""
+        return self.path / name if name else self.path
+
+    def fs_path(self, name: str = "") -> str:
+        """A path that reaches `name` in this folder (see the class docstring); only valid in this process."""
+        base = f"{_FD_FOLDER}/{self.fd}" if _FD_FOLDER else self.real_path
+        return f"{base}/{name}" if name else base
+
+    def check_identity(self) -> None:
+        """Raises `ValueError` if the folder's real path no longer leads to this folder (it was moved or replaced)."""
+        try:
+            current = _identity(os.stat(self.real_path, follow_symlinks=False))
+        except OSError:
+            current = None
+        if current != self._identity:
+            raise ValueError(f"{self.path}: the folder was moved or replaced while vsum was writing into it")
+
+    def lstat(self, name: str) -> os.stat_result | None:
+        """`name`'s own status (a symlink is not followed), `None` if nothing has that name."""
+        try:
+            return os.stat(name, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+
+    def open(self, name: str, flags: int, mode: int = 0o600) -> int:
+        """`os.open` of `name` in this folder, never following a symlink at `name` (`OSError` `ELOOP`)."""
+        return os.open(name, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), mode, dir_fd=self.fd)
+
+    def unlink(self, name: str) -> None:
+        """Removes `name` (a file or a symlink, not followed) if it exists."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=self.fd)
+
+    def move_in(self, source: FolderHandle, name: str) -> None:
+        """Renames `name` of folder `source` to `name` here (atomically replacing what is here under that name)."""
+        if not _FD_FOLDER:
+            self.check_identity()
+        os.replace(name, name, src_dir_fd=source.fd, dst_dir_fd=self.fd)
+
+    @contextlib.contextmanager
+    def staging(self, prefix: str = "") -> Iterator[FolderHandle]:
+        """A fresh private subfolder (hidden, random name, mode 0700), removed with its contents on exit.
+
+        Files written there are moved in with [`move_in`]: a set of files can be prepared whole, then moved in.
+        """
+        while True:
+            name = f".{prefix}{secrets.token_hex(6)}.tmp"
+            try:
+                os.mkdir(name, 0o700, dir_fd=self.fd)
+                break
+            except FileExistsError:
+                continue
+        try:
+            with FolderHandle(name, parent=self) as inner:
+                yield inner
+        finally:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(name, dir_fd=self.fd)
+
+
+def _identity(status: os.stat_result) -> tuple[int, int]:
+    return status.st_dev, status.st_ino
+
+
+def is_regular_file(status: os.stat_result | None) -> bool:
+    """Whether an `lstat` result is a plain file (not a symlink, folder, fifo...)."""
+    return status is not None and stat.S_ISREG(status.st_mode)
+
+
 __all__ = [
+    "FolderHandle",
     "atomic_folder",
     "atomic_path",
     "atomic_write",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_text",
+    "is_regular_file",
 ]

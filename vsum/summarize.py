@@ -15,14 +15,30 @@ earlier summary of *another* file in the folder (`a/clip.mp4`, `b/clip.mp4`, `cl
 
 "Already done" means: the JSON exists, records the same source (resolved path, size and modification time), the
 same model (name, and for a local folder the size and mtime of its config and weights) and the same parameters,
-and every file this run would write exists. Anything else is recomputed; files of an older summary that this run
-does not write again are removed, so the JSON always describes exactly the files next to it.
+and every file this run would write exists. That check reads no model: when every video is done, the model is not
+loaded at all. Anything else is recomputed.
+
+Ownership. vsum replaces or removes only files it wrote: the outputs recorded (`outputs`) by the earlier vsum
+summary JSON of the same name, each a plain file no newer than that JSON (vsum writes the JSON last, so a recorded
+file changed since is the user's). Any other entry at an output's name (a user's file, a symlink, a folder) and any
+input video of the run is *foreign*: a name whose outputs would replace a foreign entry is not used (the video takes
+`<stem>-<hash>`), and when the video's own earlier summary already lives under that name the video is refused on one
+line instead. A rerun removes the recorded outputs it does not write again, so the JSON describes exactly the files
+it lists; nothing else is ever removed. Files of the folder recorded as outputs of a vsum summary there (the reels)
+are not taken as new input videos when the folder itself is given.
+
+Writing. Every file of a summary is first written into a private hidden folder inside the output folder, then the
+whole set is moved in by renames (the old JSON removed first, the new JSON last, Ctrl-C deferred for those few
+renames): an interrupted or failing video leaves either its complete previous set or no file of its name, and no
+temporaries. The output folder is opened once (`vsum.io_utils.FolderHandle`, `O_DIRECTORY | O_NOFOLLOW`) and every
+lookup, rename and removal goes through that descriptor: a folder renamed and replaced by a symlink mid-run still
+gets the outputs, and the symlink's target gets nothing.
 
 Concurrency. Each output name is guarded by a lock (`.<name>.lock`, `fcntl.flock` on a file opened without
 following symlinks, removed when released), held from the "already done" check until the JSON is written: two
 processes on one folder never mix files; the second one waits, then finds the video done. Every file goes through
 `vsum.io_utils` (random, exclusively created temporaries renamed over the target), so no predictable temporary name
-exists and a symlink planted at a target is replaced, never followed.
+exists.
 """
 
 from __future__ import annotations
@@ -34,8 +50,10 @@ import hashlib
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +61,7 @@ from pathlib import Path
 
 from .constants import VIDEO_EXTENSIONS
 from .formatting import round_summary
-from .io_utils import atomic_write_json
+from .io_utils import FolderHandle, atomic_write_json, is_regular_file
 from .loading import DEMO_CHECKPOINT, DEMO_VIDEO, MODEL_ENV  # noqa: F401  (public names of vsum.summarize)
 
 
@@ -69,7 +87,8 @@ class BatchReport:
 
 
 def resolve_videos(inputs: list[str | os.PathLike]) -> list[Path]:
-    """Files as given; folders expanded to the video files they hold (sorted, hidden files excluded).
+    """Files as given; folders expanded to the video files they hold (sorted; hidden files and the outputs recorded
+    by vsum summaries in that folder, i.e. its own highlight reels, excluded: see the module docstring).
 
     Raises `ValueError` (one line, naming them) for missing inputs or a folder without videos, so the command stops
     before the model is loaded. A file that exists but is not a video is reported per video later.
@@ -78,10 +97,14 @@ def resolve_videos(inputs: list[str | os.PathLike]) -> list[Path]:
     for item in inputs:
         path = Path(item)
         if path.is_dir():
+            ours = _recorded_outputs_in(path)
             found = sorted(
                 p
                 for p in path.iterdir()
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in VIDEO_EXTENSIONS
+                if p.is_file()
+                and not p.name.startswith(".")
+                and p.suffix.lower() in VIDEO_EXTENSIONS
+                and p.name not in ours
             )
             if not found:
                 raise ValueError(f"{path}: folder holds no video files ({', '.join(VIDEO_EXTENSIONS)})")
@@ -140,22 +163,26 @@ def _path_hash(path: str) -> str:
 
 
 @contextlib.contextmanager
-def output_lock(out_dir: str | os.PathLike, name: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Exclusive lock on output name `name` in `out_dir` (see the module docstring).
+def output_lock(
+    out_dir: str | os.PathLike, name: str, on_wait: Callable[[], None] | None = None, dir_fd: int | None = None
+) -> Iterator[None]:
+    """Exclusive lock on output name `name` in `out_dir` (see the module docstring); with `dir_fd` (the folder open
+    as a descriptor, `vsum.io_utils.FolderHandle`), the lock file is opened relative to it (`out_dir` only names it).
 
     The lock file is opened with `O_NOFOLLOW` (a planted symlink raises `ValueError`, it is never followed), locked
     with `flock`, and checked to still be the file at its path (a releasing holder unlinks it); it is unlinked on
     release, so no lock files stay behind.
     """
-    path = os.path.join(os.fspath(out_dir), f".{name}.lock")
+    shown = os.path.join(os.fspath(out_dir), f".{name}.lock")
+    path = shown if dir_fd is None else f".{name}.lock"
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     waited = False
     while True:
         try:
-            fd = os.open(path, flags, 0o600)
+            fd = os.open(path, flags, 0o600, dir_fd=dir_fd)
         except OSError as error:
             if error.errno == errno.ELOOP:
-                raise ValueError(f"{path}: lock file is a symlink; refusing to follow it") from None
+                raise ValueError(f"{shown}: lock file is a symlink; refusing to follow it") from None
             raise
         try:
             try:
@@ -167,7 +194,7 @@ def output_lock(out_dir: str | os.PathLike, name: str, on_wait: Callable[[], Non
                 fcntl.flock(fd, fcntl.LOCK_EX)
             opened = os.fstat(fd)
             try:
-                current = os.lstat(path)
+                current = os.stat(path, dir_fd=dir_fd, follow_symlinks=False)
             except FileNotFoundError:
                 current = None
         except BaseException:
@@ -180,25 +207,134 @@ def output_lock(out_dir: str | os.PathLike, name: str, on_wait: Callable[[], Non
         yield
     finally:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+            os.unlink(path, dir_fd=dir_fd)
         os.close(fd)
 
 
-def _read_json(path: Path) -> dict | None:
-    """The JSON at `path`: `None` if absent or a symlink (never followed; the writer replaces the link itself), `{}`
-    if unreadable or not a vsum summary (a foreign file, left alone)."""
+def _output_names(name: str) -> dict[str, str]:
+    return {kind: f"{name}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
+
+
+def _is_summary(data) -> bool:
+    return isinstance(data, dict) and "segments" in data and "text" in data
+
+
+def _read_record(folder: FolderHandle, json_name: str) -> tuple[dict | None, os.stat_result | None]:
+    """`(record, status)` of the entry at `json_name`: `(None, None)` if absent; `({}, status)` if it is foreign (a
+    symlink, never followed, or anything that is not a readable vsum summary); else the summary and its status."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = folder.open(json_name, os.O_RDONLY)
     except FileNotFoundError:
-        return None
-    except OSError as error:
-        return None if error.errno == errno.ELOOP else {}
+        return None, None
+    except OSError:  # a symlink (ELOOP), a folder, unreadable...
+        return {}, folder.lstat(json_name)
     try:
+        status = os.fstat(fd)
         with open(fd, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = json.load(handle) if is_regular_file(status) else None
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return {}, folder.lstat(json_name)
+    return (data if _is_summary(data) else {}), status
+
+
+def _owned_outputs(
+    folder: FolderHandle, names: dict[str, str], record: dict | None, json_status: os.stat_result | None
+) -> dict[str, str]:
+    """The outputs (kind -> file name) that the summary `record` recorded and vsum may replace or remove: the file
+    names this name's kinds have (a record listing other files is not trusted for them), plain files, no newer than
+    the JSON."""
+    owned = {}
+    listed = (record or {}).get("outputs")
+    for kind, file_name in (listed if isinstance(listed, dict) else {}).items():
+        if kind == "json" or names.get(kind) != file_name:
+            continue
+        status = folder.lstat(file_name)
+        if is_regular_file(status) and status.st_mtime_ns <= json_status.st_mtime_ns:
+            owned[kind] = file_name
+    return owned
+
+
+def _identities(paths) -> set[tuple[int, int]]:
+    identities = set()
+    for path in paths:
+        with contextlib.suppress(OSError):
+            status = os.stat(path)
+            identities.add((status.st_dev, status.st_ino))
+    return identities
+
+
+def _foreign_entries(
+    folder: FolderHandle, names: dict[str, str], kinds: list[str], owned: dict[str, str], inputs: set
+) -> list[str]:
+    """The names among `kinds`' files where an entry exists that vsum may not replace: not an owned output, or one
+    of the `inputs` (`(st_dev, st_ino)` of the run's videos)."""
+    foreign = []
+    for kind in kinds:
+        status = folder.lstat(names[kind])
+        if status is None:
+            continue
+        if (kind != "json" and kind not in owned) or (status.st_dev, status.st_ino) in inputs:
+            foreign.append(names[kind])
+    return foreign
+
+
+def _recorded_outputs_in(path: Path) -> set[str]:
+    """Names of the files that vsum summaries in folder `path` recorded as theirs (`_owned_outputs`)."""
+    names: set[str] = set()
+    try:
+        folder = FolderHandle(path, create=False)
+    except ValueError:
+        return names
+    with folder:
+        for entry in os.listdir(folder.fd):
+            if entry.endswith(OUTPUT_SUFFIXES["json"]) and not entry.startswith("."):
+                record, status = _read_record(folder, entry)
+                if record:
+                    name = entry[: -len(OUTPUT_SUFFIXES["json"])]
+                    names.update(_owned_outputs(folder, _output_names(name), record, status).values())
+    return names
+
+
+def _check_owner(
+    video, folder: FolderHandle, names: dict[str, str], wanted: list[str], inputs: set
+) -> tuple[dict | None, dict[str, str]]:
+    """`(previous summary or None, its owned outputs)` for writing `wanted` under `names`; `ValueError` (one line)
+    when the JSON's name holds something that is not a vsum summary or a wanted file's name holds a foreign entry."""
+    record, status = _read_record(folder, names["json"])
+    if record == {}:
+        raise ValueError(
+            f"{video}: {folder.shown(names['json'])} exists and is not a vsum summary; refusing to replace it"
+        )
+    owned = _owned_outputs(folder, names, record, status)
+    foreign = _foreign_entries(folder, names, wanted, owned, inputs)
+    if foreign:
+        raise ValueError(
+            f"{video}: {folder.shown(foreign[0])} exists and was not written by vsum for this summary; refusing to "
+            "replace it (move it away or use another output folder)"
+        )
+    return record, owned
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C during the block takes effect when it ends (the block is a few renames that must not be cut in two).
+    Only the main thread can handle signals; elsewhere the block runs as is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and callable(previous):
+            previous(signal.SIGINT, received[0])
+
+
+def _shown(path) -> str:
+    """`path` printable on any terminal (a name that is not valid UTF-8 shows its bytes as `\\udcXX`)."""
+    return os.fspath(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _keyframes_in(frames: list[dict], segments: list[list[float]]) -> dict:
@@ -224,6 +360,7 @@ def apply_selection(summary: dict, max_seconds: float | None = None, min_segment
                 f"(at least {max(min_segment, interval):g} s each)"
             )
         summary["segments"] = segments
+        summary["summary_ratio"] = None  # the budget, not the ratio, chose the segments
         summary["selection"] = {"method": "budget", "max_seconds": max_seconds, "min_segment": min_segment}
     elif min_segment:
         summary["segments"] = enforce_min_segment(summary["segments"], min_segment, times, scores)
@@ -239,7 +376,7 @@ def summarize_to_files(
     video: str | os.PathLike,
     model,
     processor,
-    out_dir: str | os.PathLike,
+    out_dir: str | os.PathLike | FolderHandle,
     *,
     name: str | None = None,
     model_name: str = "",
@@ -258,98 +395,149 @@ def summarize_to_files(
     video_label: str | None = None,
     extra: dict | None = None,
     encoded: tuple | None = None,
+    protect: tuple = (),
 ) -> dict:
-    """Summarizes one video into `out_dir` under output name `name` (default: its stem; [`output_paths`]).
+    """Summarizes one video into `out_dir` (a folder, or one already open as a `vsum.io_utils.FolderHandle`) under
+    output name `name` (default: its stem; [`output_paths`]).
 
     Writes the highlight reel and the saliency plot (unless `json_only`), the chapters (`chapters`: one caption per
-    segment, WebVTT, see `vsum.chapters`), the cut list (`cutlist="otio"`), then the JSON, last. Older files of
-    this name that this call does not write are removed first, so the JSON describes exactly the files next to it.
-    `max_seconds` selects segments by reel budget instead of `ratio`; `min_segment` merges or drops short segments
-    (`vsum.budget`). `max_frames` caps the sampled frames and `max_duration` refuses longer videos (`ValueError`).
-    `generate_kwargs` override the model's `generation_config` (unset: the checkpoint's recipe). `on_media()` is
-    called before the media are written; `video_label` replaces the video's path in the JSON (e.g. a server-side
-    upload path); `extra` is merged into the JSON (e.g. `source`, `parameters`). `encoded` is
-    `vsum.inference.encode_video`'s `(frame_embeds, timestamps, info)` for this file when already computed (e.g. by
-    `encode_videos`); otherwise the video is decoded and encoded here, once: the summary, the chapters and the cut
-    list all reuse that one pass. Callers that share `out_dir` between processes hold [`output_lock`] around this
-    call. Returns the summary dict, rounded as written ([`round_summary`]).
+    segment, WebVTT, see `vsum.chapters`), the cut list (`cutlist="otio"`) and the JSON, all first into a private
+    folder, then moved in as one set (module docstring, "Writing"): a failure or Ctrl-C leaves the previous set
+    whole. Of the earlier summary of this name, only the outputs it recorded are replaced or, when not written
+    again, removed; a foreign file at a wanted name, the video itself or a file in `protect` (e.g. the other inputs
+    of a batch) at a wanted name refuses the video (`ValueError`, one line) before anything is computed, and again
+    just before the files are moved in. `max_seconds` selects segments by reel budget instead of `ratio`;
+    `min_segment` merges or drops short segments (`vsum.budget`). `max_frames` caps the sampled frames and
+    `max_duration` refuses longer videos (`ValueError`). `generate_kwargs` override the model's `generation_config`
+    (unset: the checkpoint's recipe). `on_media()` is called before the media are written; `video_label` replaces
+    the video's path in the JSON (e.g. a server-side upload path); `extra` is merged into the JSON (e.g. `source`,
+    `parameters`). `encoded` is `vsum.inference.encode_video`'s `(frame_embeds, timestamps, info)` for this file
+    when already computed (e.g. by `encode_videos`); otherwise the video is decoded and encoded here, once: the
+    summary, the chapters and the cut list all reuse that one pass. Callers that share `out_dir` between processes
+    hold [`output_lock`] around this call. Returns the summary dict, rounded as written ([`round_summary`]).
     """
     from . import inference
-    from .video import plot_saliency, write_cutlist, write_highlights
+    from . import video as media
 
-    paths = output_paths(video, out_dir, name)
+    names = _output_names(Path(video).stem if name is None else name)
     wanted = ["json"] + ([] if json_only else ["highlights", "plot"])
     wanted += ["chapters"] if chapters else []
     wanted += ["cutlist"] if cutlist else []
-    started = time.perf_counter()
-    encode_s = None  # unknown for features encoded elsewhere (batched with other videos)
-    if encoded is None:
-        encoded = inference.encode_video(
-            video, model, processor, fps, max_frames, progress=progress, max_duration=max_duration
+    inputs = _identities([video, *protect])
+    with contextlib.ExitStack() as stack:
+        folder = out_dir if isinstance(out_dir, FolderHandle) else stack.enter_context(FolderHandle(out_dir))
+        _check_owner(video, folder, names, wanted, inputs)  # before any work: a refused video costs nothing
+        started = time.perf_counter()
+        encode_s = None  # unknown for features encoded elsewhere (batched with other videos)
+        if encoded is None:
+            encoded = inference.encode_video(
+                video, model, processor, fps, max_frames, progress=progress, max_duration=max_duration
+            )
+            encode_s = time.perf_counter() - started
+        frame_embeds, _, info = encoded
+        summary = inference.summarize_video(
+            video,
+            model,
+            processor,
+            ratio=ratio,
+            fps=fps,
+            max_frames=max_frames,
+            generate_kwargs=generate_kwargs,
+            encoded=encoded,
         )
-        encode_s = time.perf_counter() - started
-    frame_embeds, _, info = encoded
-    summary = inference.summarize_video(
-        video,
-        model,
-        processor,
-        ratio=ratio,
-        fps=fps,
-        max_frames=max_frames,
-        generate_kwargs=generate_kwargs,
-        encoded=encoded,
-    )
-    summary["timings"]["decode_and_encode_s"] = encode_s
-    summary["timings"]["total_s"] = time.perf_counter() - started
-    summary["model"] = model_name or summary["model"]
-    apply_selection(summary, max_seconds=max_seconds, min_segment=min_segment)
-    summary = round_summary(summary)
-    summary["segments"] = [[s, e] for s, e in summary["segments"] if e > s]  # nothing of zero length after rounding
-    # No JSON may describe files that are about to change: the old one goes before the first write (a failure
-    # while computing the summary leaves the previous summary intact), stale outputs after the new ones.
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(paths["json"])
-    if chapters:
-        from .chapters import add_chapters, write_webvtt
+        summary["timings"]["decode_and_encode_s"] = encode_s
+        summary["timings"]["total_s"] = time.perf_counter() - started
+        summary["model"] = model_name or summary["model"]
+        apply_selection(summary, max_seconds=max_seconds, min_segment=min_segment)
+        summary = round_summary(summary)
+        summary["segments"] = [[s, e] for s, e in summary["segments"] if e > s]  # nothing of zero length after rounding
+        staging = stack.enter_context(folder.staging(prefix="vsum-"))
+        if chapters:
+            from .chapters import add_chapters, write_webvtt
 
-        chapter_start = time.perf_counter()
-        add_chapters(summary, model, processor, frame_embeds=frame_embeds)  # the features above: no second decode
-        write_webvtt(summary["chapters"], paths["chapters"])
-        summary["timings"]["chapters_s"] = time.perf_counter() - chapter_start
-    if not json_only:
-        if on_media is not None:
-            on_media()
-        media_start = time.perf_counter()
-        summary["highlights_duration"] = write_highlights(video, summary["segments"], paths["highlights"])
-        plot_saliency(summary, paths["plot"], video=video)
-        summary["timings"]["media_s"] = time.perf_counter() - media_start
-    if cutlist:
-        rate = float(info.average_fps or summary["fps"])  # the probe made while encoding: not probed again
-        write_cutlist(
-            summary["segments"], video, paths["cutlist"], rate=rate, duration=summary["duration"], audio=info.has_audio
-        )
-        summary["frame_rate"] = rate
-    for kind, path in paths.items():
-        if kind not in wanted:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-    summary["timings"]["wall_s"] = time.perf_counter() - started
-    if video_label is not None:
-        summary["video"] = video_label
-    summary["outputs"] = {kind: paths[kind].name for kind in wanted if kind != "json"}
-    summary.update(extra or {})
-    summary = round_summary(summary)
-    atomic_write_json(paths["json"], summary)
+            chapter_start = time.perf_counter()
+            add_chapters(summary, model, processor, frame_embeds=frame_embeds)  # the features above: no second decode
+            write_webvtt(summary["chapters"], staging.fs_path(names["chapters"]))
+            summary["timings"]["chapters_s"] = time.perf_counter() - chapter_start
+        if not json_only:
+            if on_media is not None:
+                on_media()
+            media_start = time.perf_counter()
+            highlights = staging.fs_path(names["highlights"])
+            summary["highlights_duration"] = media.write_highlights(video, summary["segments"], highlights)
+            media.plot_saliency(summary, staging.fs_path(names["plot"]), video=video)
+            summary["timings"]["media_s"] = time.perf_counter() - media_start
+        if cutlist:
+            rate = float(info.average_fps or summary["fps"])  # the probe made while encoding: not probed again
+            media.write_cutlist(
+                summary["segments"],
+                video,
+                staging.fs_path(names["cutlist"]),
+                rate=rate,
+                duration=summary["duration"],
+                audio=info.has_audio,
+            )
+            summary["frame_rate"] = rate
+        summary["timings"]["wall_s"] = time.perf_counter() - started
+        if video_label is not None:
+            summary["video"] = video_label
+        summary["outputs"] = {kind: names[kind] for kind in wanted if kind != "json"}
+        summary.update(extra or {})
+        summary = round_summary(summary)
+        atomic_write_json(staging.fs_path(names["json"]), summary)
+        # The set moves in whole: no JSON describes a half-replaced set (the old one goes first, the new one last).
+        with _interrupts_deferred():
+            record, owned = _check_owner(video, folder, names, wanted, inputs)  # anything new since the start?
+            if record is not None:
+                folder.unlink(names["json"])
+            for kind in wanted[1:]:
+                folder.move_in(staging, names[kind])
+            for kind, file_name in owned.items():
+                if kind not in wanted:
+                    folder.unlink(file_name)
+            folder.move_in(staging, names["json"])
     return summary
 
 
-def _is_done(record: dict | None, source: dict, parameters: dict, paths: dict[str, Path], wanted: list[str]) -> bool:
+def _is_done(record: dict | None, owned: dict[str, str], source: dict, parameters: dict, wanted: list[str]) -> bool:
     if not record or record.get("source") != source or record.get("parameters") != parameters:
         return False
-    listed = record.get("outputs") or {}
-    return all(
-        kind == "json" or (kind in listed and paths[kind].is_file() and not paths[kind].is_symlink()) for kind in wanted
-    )
+    return all(kind == "json" or kind in owned for kind in wanted)
+
+
+def _parameters(model_name: str, summary_ratio: float, default_fps: float, dtype: str, **settings) -> dict:
+    """The `parameters` recorded in each JSON (what "already done" compares); `ratio` is `None` under a budget."""
+    ratio, fps = settings.pop("ratio"), settings.pop("fps")
+    parameters = {
+        "model": model_name or None,
+        "model_fingerprint": model_fingerprint(model_name),
+        "ratio": None if settings["max_seconds"] is not None else float(summary_ratio if ratio is None else ratio),
+        "fps": float(default_fps if fps is None else fps),
+        "num_beams": settings["num_beams"],
+        "max_frames": settings["max_frames"],
+        "max_seconds": settings["max_seconds"],
+        "min_segment": settings["min_segment"],
+        "chapters": settings["chapters"],
+        "dtype": dtype,  # bf16 scores differ slightly
+    }
+    return round_summary(parameters)
+
+
+def _checkpoint_defaults(model_name: str) -> tuple[float, float] | None:
+    """`(summary_ratio, fps)` a local vsum checkpoint folder's model and processor will have, read from its
+    `config.json` and `processor_config.json` without loading anything; `None` when they cannot be known so."""
+    if not model_name or not os.path.isdir(model_name):
+        return None
+    try:
+        with open(os.path.join(model_name, "config.json"), encoding="utf-8") as handle:
+            config = json.load(handle)
+        with open(os.path.join(model_name, "processor_config.json"), encoding="utf-8") as handle:
+            video_processor = json.load(handle).get("video_processor") or {}
+        if config.get("model_type") != "vsum":
+            return None
+        return float(config["summary_ratio"]), float(video_processor["fps"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def summarize_many(
@@ -372,66 +560,90 @@ def summarize_many(
     progress: bool = True,
     verbose: bool = False,
     log: Callable[[str], None] = print,
+    load_model: Callable[[], tuple] | None = None,
+    dtype: str | None = None,
 ) -> BatchReport:
     """Summarizes `videos` into `out_dir` ([`summarize_to_files`]), skipping those already done with the same
-    source, model and parameters (see the module docstring), locking each output name. A failing video is reported
-    (`report.failed`, one line on stderr) and the others go on.
+    source, model and parameters (see the module docstring), locking each output name. A failing video, whatever
+    the exception, is reported (`report.failed`, one line on stderr) and the others go on; only `KeyboardInterrupt`
+    (and other `BaseException`s) stop the batch, leaving every video's previous set whole.
+
+    The model may be loaded lazily: pass `model=None, processor=None`, `load_model()` returning `(model, processor)`
+    and `dtype`, the name of the dtype the loaded model will have (`"float32"`, ...). The "already done" check then
+    reads only the checkpoint's `config.json` and `processor_config.json` (a local vsum folder), and the model is
+    loaded only if a video needs computing (for other checkpoints it is loaded first).
 
     `num_beams=None` keeps the model's `generation_config`. When more than one video needs computing, they are
     decoded by `vsum.inference.encode_videos` in `num_workers` processes (default: from the core count; `0`: in this
     process) while the model summarizes the ones already decoded; the results are the same as one by one. The
-    already-done check comes before any decoding and again, under the output lock, before writing.
+    already-done check comes before any decoding and again, under the output lock, before writing. Every input video
+    is protected: none is ever replaced by another video's output.
     """
     from tqdm.auto import tqdm
 
     from .inference import encode_videos
 
-    out_dir = Path(out_dir)
-    parameters = {
-        "model": model_name or getattr(model.config, "_name_or_path", "") or None,
-        "model_fingerprint": model_fingerprint(model_name),
-        "ratio": float(model.config.summary_ratio if ratio is None else ratio),
-        "fps": float(processor.video_processor.fps if fps is None else fps),
-        "num_beams": num_beams,
-        "max_frames": max_frames,
-        "max_seconds": max_seconds,
-        "min_segment": min_segment,
-        "chapters": chapters,
-        "dtype": str(next(model.parameters()).dtype).removeprefix("torch."),  # bf16 scores differ slightly
-    }
-    parameters = round_summary(parameters)
+    if model is None and load_model is None:
+        raise ValueError("summarize_many needs a model or load_model")
+    settings = dict(
+        ratio=ratio,
+        fps=fps,
+        num_beams=num_beams,
+        max_frames=max_frames,
+        max_seconds=max_seconds,
+        min_segment=min_segment,
+        chapters=chapters,
+    )
+
+    def loaded_parameters() -> dict:
+        model_dtype = str(next(model.parameters()).dtype).removeprefix("torch.")
+        name = model_name or getattr(model.config, "_name_or_path", "")
+        return _parameters(name, model.config.summary_ratio, processor.video_processor.fps, model_dtype, **settings)
+
+    defaults = _checkpoint_defaults(model_name) if model is None and dtype is not None else None
+    if model is None and defaults is None:  # the parameters are only known from the loaded model
+        model, processor = load_model()
+    parameters = loaded_parameters() if model is not None else _parameters(model_name, *defaults, dtype, **settings)
     generate_kwargs = {} if num_beams is None else {"num_beams": num_beams}
     wanted = ["json"] + ([] if json_only else ["highlights", "plot"])
     wanted += (["chapters"] if chapters else []) + (["cutlist"] if cutlist else [])
+    inputs = _identities(videos)
     report = BatchReport()
 
     def fail(video: Path, error: BaseException | str) -> None:
+        if isinstance(error, BaseException) and not isinstance(error, (ValueError, OSError)):
+            # An unexpected failure (a bug somewhere): its type says more than its message; -v logs the traceback.
+            logger.info("%s failed", _shown(video), exc_info=error)
+            error = f"{type(error).__name__}: {error}"
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         if not message.startswith(str(video)):
             message = f"{video}: {message}"
         report.failed[str(video)] = message
-        print(f"vsum: error: {message}", file=sys.stderr)
+        print(f"vsum: error: {_shown(message)}", file=sys.stderr)
 
-    def skip_if_done(video: Path, source: dict, paths: dict[str, Path]) -> bool:
-        if not _is_done(_read_json(paths["json"]), source, parameters, paths, wanted):
-            return False
+    def done_already(video: Path, source: dict, names: dict[str, str]) -> bool:
+        record, status = _read_record(folder, names["json"])
+        owned = _owned_outputs(folder, names, record, status) if record else {}
+        return _is_done(record, owned, source, parameters, wanted)
+
+    def skipped(video: Path, names: dict[str, str]) -> None:
         report.skipped.append(str(video))
-        report.outputs[str(video)] = str(paths["json"])
-        log(f"{video}: already summarized with these settings ({paths['json']}), skipped")
-        return True
+        report.outputs[str(video)] = str(folder.shown(names["json"]))
+        log(_shown(f"{video}: already summarized with these settings ({folder.shown(names['json'])}), skipped"))
 
     def summarize_one(video: Path, source: dict, claimed: set[str], encoded=None, on_progress=None) -> None:
         """Locks the output name, checks "already done" again (another process may have finished it), writes."""
         with contextlib.ExitStack() as stack:
-            name = _claim_name(video, source, out_dir, claimed, stack, log)
-            paths = output_paths(video, out_dir, name)
-            if skip_if_done(video, source, paths):
+            name = _claim_name(video, source, folder, claimed, stack, log, wanted, inputs)
+            names = _output_names(name)
+            if done_already(video, source, names):
+                skipped(video, names)
                 return
             summary = summarize_to_files(
                 video,
                 model,
                 processor,
-                out_dir,
+                folder,
                 name=name,
                 model_name=model_name,
                 ratio=ratio,
@@ -447,10 +659,11 @@ def summarize_many(
                 progress=on_progress,
                 extra={"source": source, "parameters": parameters},
                 encoded=encoded,
+                protect=tuple(videos),
             )
         report.done.append(str(video))
-        report.outputs[str(video)] = str(paths["json"])
-        log(f"{video}: {summary['text']}\n  -> {paths['json']}")
+        report.outputs[str(video)] = str(folder.shown(names["json"]))
+        log(_shown(f"{video}: {summary['text']}\n  -> {folder.shown(names['json'])}"))
         if verbose:
             segments = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
             log(f"  segments: {segments}")
@@ -458,91 +671,129 @@ def summarize_many(
                 log(f"  chapter {chapter['start']:.1f}-{chapter['end']:.1f}s: {chapter['title']}")
             log(f"  timings: {json.dumps(summary['timings'])}")
 
-    # 1. What is already done is skipped before anything is decoded (names claimed in input order, as below).
-    todo: list[tuple[Path, dict, str]] = []  # (video, source, the output name it was checked under)
-    claimed: set[str] = set()
-    for video in videos:
-        try:
-            source = source_record(video)
-            with contextlib.ExitStack() as stack:
-                name = _claim_name(video, source, out_dir, claimed, stack, log)
-                if not skip_if_done(video, source, output_paths(video, out_dir, name)):
-                    todo.append((video, source, name))
-        except (ValueError, OSError) as error:
-            fail(video, error)
-
-    # 2. The rest: one video is decoded here with a progress bar; several are decoded in parallel by encode_videos.
-    claimed = set()
-    if len(todo) == 1:
-        video, source, _ = todo[0]
-        bar = None
-
-        def on_progress(done, total):
-            nonlocal bar
-            if not progress:
-                return
-            if bar is None:  # created once the total is known: no "0frame [00:00, ?frame/s]" line
-                bar = tqdm(total=total, unit="frame", desc=video.name, leave=False, dynamic_ncols=True)
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        try:
-            summarize_one(video, source, claimed, on_progress=on_progress)
-        except (ValueError, RuntimeError, OSError) as error:
-            fail(video, error)
-        finally:
-            if bar is not None:
-                bar.close()
-    elif todo:
-        results = encode_videos(
-            [video for video, _, _ in todo],
-            model,
-            processor,
-            fps,
-            max_frames,
-            max_duration=max_duration,
-            num_workers=num_workers,
-        )
-        bar = tqdm(total=len(todo), unit="video", leave=False, dynamic_ncols=True, disable=not progress)
-        try:
-            for (video, source, name), result in zip(todo, results):
+    folder = FolderHandle(out_dir)
+    try:
+        # 1. What is already done is skipped before anything is decoded or loaded (names claimed in input order, as
+        # below). The "skipped" lines wait until the parameters are known to be the loaded model's.
+        def check(videos: list[Path]) -> tuple[list[tuple[Path, dict, str]], list[tuple[Path, dict[str, str]]]]:
+            todo, done, claimed = [], [], set()
+            for video in videos:
                 try:
-                    if not result.ok:
-                        claimed.add(name)  # as in a one-by-one run: a failed video keeps its name from later ones
-                        raise ValueError(result.error)
-                    summarize_one(video, source, claimed, encoded=result.as_tuple())
-                except (ValueError, RuntimeError, OSError) as error:
+                    source = source_record(video)
+                    with contextlib.ExitStack() as stack:
+                        names = _output_names(_claim_name(video, source, folder, claimed, stack, log, wanted, inputs))
+                        if done_already(video, source, names):
+                            done.append((video, names))
+                        else:
+                            todo.append((video, source, names["json"].removesuffix(OUTPUT_SUFFIXES["json"])))
+                except Exception as error:  # noqa: BLE001  (any failure is this video's alone)
                     fail(video, error)
-                bar.update(1)
-        finally:
-            bar.close()
-            results.close()  # stops the decoding workers, also after an interruption
+            return todo, done
+
+        todo, done = check(videos)
+        if todo and model is None:
+            model, processor = load_model()
+            if loaded_parameters() != parameters:  # not as the checkpoint's files said: check again, exactly
+                logger.warning("the loaded model's parameters differ from its files'; checking the outputs again")
+                parameters = loaded_parameters()
+                report.failed.clear()
+                todo, done = check(videos)
+        for video, names in done:
+            skipped(video, names)
+
+        # 2. The rest: one video is decoded here with a progress bar; several are decoded in parallel by
+        # encode_videos.
+        claimed: set[str] = set()
+        if len(todo) == 1:
+            video, source, _ = todo[0]
+            bar = None
+            if progress:  # started before decoding: its clock (and so its rate) counts the first chunk's time too
+                bar = tqdm(total=None, unit="frame", desc=video.name, leave=False, dynamic_ncols=True, delay=0.5)
+
+            def on_progress(done, total):
+                if bar is not None:
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+            try:
+                summarize_one(video, source, claimed, on_progress=on_progress)
+            except Exception as error:  # noqa: BLE001
+                fail(video, error)
+            finally:
+                if bar is not None:
+                    bar.close()
+        elif todo:
+            results = encode_videos(
+                [video for video, _, _ in todo],
+                model,
+                processor,
+                fps,
+                max_frames,
+                max_duration=max_duration,
+                num_workers=num_workers,
+            )
+            bar = tqdm(total=len(todo), unit="video", leave=False, dynamic_ncols=True, disable=not progress)
+            try:
+                for (video, source, name), result in zip(todo, results):
+                    try:
+                        if not result.ok:
+                            claimed.add(name)  # as in a one-by-one run: a failed video keeps its name from later ones
+                            raise ValueError(result.error)
+                        summarize_one(video, source, claimed, encoded=result.as_tuple())
+                    except Exception as error:  # noqa: BLE001
+                        fail(video, error)
+                    bar.update(1)
+            finally:
+                bar.close()
+                results.close()  # stops the decoding workers, also after an interruption
+    finally:
+        folder.close()
     return report
 
 
-def _claim_name(video: Path, source: dict, out_dir: Path, claimed: set[str], stack, log) -> str:
-    """The output name for `video` (module docstring), locked on `stack`: the stem when free or already this
-    source's, else `<stem>-<hash of the path>`."""
+def _claim_name(
+    video: Path, source: dict, folder: FolderHandle, claimed: set[str], stack, log, wanted: list[str], inputs: set
+) -> str:
+    """The output name for `video` (module docstring), locked on `stack`: the stem when free (no summary of another
+    file there, no foreign entry at a wanted file's name) or already this source's, else `<stem>-<hash of the
+    path>`. A name holding this source's summary is kept even when a foreign entry blocks a wanted file: then
+    `ValueError` (the video's summary does not move to another name)."""
     stem = video.stem
-    for name in (stem, f"{stem}-{_path_hash(source['path'])}"):
+    candidates = (stem, f"{stem}-{_path_hash(source['path'])}")
+    for name in candidates:
         if name in claimed:
             continue
         lock = contextlib.ExitStack()
         lock.enter_context(
-            output_lock(out_dir, name, on_wait=lambda name=name: log(f"{video}: waiting for another vsum on {name}"))
+            output_lock(
+                folder.path,
+                name,
+                on_wait=lambda name=name: log(_shown(f"{video}: waiting for another vsum on {name}")),
+                dir_fd=folder.fd,
+            )
         )
-        record = _read_json(output_paths(video, out_dir, name)["json"])
-        if record is None or (record.get("source") or {}).get("path") == source["path"]:
-            claimed.add(name)
-            stack.enter_context(lock)
-            return name
-        lock.close()  # another file's summary: leave it alone
-    raise ValueError(f"{video}: no free output name in {out_dir} (tried {stem!r} and its hashed variant)")
+        try:
+            names = _output_names(name)
+            record, status = _read_record(folder, names["json"])
+            if record is None or (record.get("source") or {}).get("path") == source["path"]:
+                owned = _owned_outputs(folder, names, record, status) if record else {}
+                if not _foreign_entries(folder, names, wanted, owned, inputs):
+                    claimed.add(name)
+                    stack.enter_context(lock.pop_all())
+                    return name
+                if record:
+                    _check_owner(video, folder, names, wanted, inputs)  # raises, naming the foreign entry
+        finally:
+            lock.close()  # another file's summary or a foreign entry: leave it alone
+    raise ValueError(
+        f"{video}: no free output name in {folder.path} ({' and '.join(repr(c) for c in candidates)} are taken by "
+        "other files)"
+    )
 
 
 __all__ = [
     "BatchReport",
+    "FolderHandle",
     "OUTPUT_SUFFIXES",
     "apply_selection",
     "check_writable",
