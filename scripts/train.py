@@ -4,7 +4,7 @@
 The defaults are this project's recipe: start from BLIP (`Salesforce/blip-image-captioning-base`), frozen ViT,
 AdamW lr 2e-5 (weight decay 0.01, not on biases/norms), gradient clipping 1.0, batch size 16, 28 epochs, loss
 15 * saliency BCE + 1 * text cross-entropy, at most 512 frames per training video, warmup then per-step cosine decay.
-`configs/videoxum_official.yaml` reproduces the official VideoXum TT+CA recipe instead (see the README).
+`configs/videoxum_official.yaml` reproduces the official VideoXum TT+CA recipe instead (see docs/training.md).
 
 Launch it like any accelerate script (`accelerate config` once describes the machine: GPUs, mixed precision,
 FSDP or DeepSpeed; the script has no distributed code of its own):
@@ -50,8 +50,8 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from vsum.data.collator import LengthGroupedSampler, VsumDataCollator
-from vsum.evaluation import effective_generation, generation_kwargs
-from vsum.hub import export_model, push_folder_to_hub
+from vsum.evaluation import COMBINED_SCORE, combined_score, generation_kwargs
+from vsum.hub import check_push_to_hub, export_model, push_folder_to_hub
 from vsum.io_utils import atomic_folder
 from vsum.training import (
     IndexedCollator,
@@ -63,7 +63,6 @@ from vsum.training import (
     build_model_and_processor,
     build_optimizer,
     configure_logging,
-    core_model,
     count_parameters,
     ensure_synthxum,
     evaluate,
@@ -138,6 +137,8 @@ def training_function(model_args, data_args, train_args) -> dict:
     # Before anything is written, on every process: a folder holding a previous run is refused. (No PartialState
     # here: one created before the Accelerator makes every CPU process "main" under ACCELERATE_USE_CPU.)
     prepare_output_dir(train_args, is_main_process=False)
+    if train_args.push_to_hub:  # repo id and token, before any training (a typo found after training costs the run)
+        check_push_to_hub(train_args.hub_model_id, train_args.hub_token)
     trackers = resolve_trackers(train_args.report_to)
     accelerator = build_accelerator(train_args, log_with=trackers)
     logger.info(
@@ -192,7 +193,8 @@ def training_function(model_args, data_args, train_args) -> dict:
             path = latest_checkpoint(train_args.output_dir)
             if path is None:
                 raise ValueError(
-                    f"--resume_from_checkpoint latest: no complete checkpoint in {train_args.output_dir}/checkpoints"
+                    f"--resume_from_checkpoint latest: no complete checkpoint in {train_args.output_dir}/checkpoints "
+                    "(the run stopped before its first one): start it again without --resume_from_checkpoint"
                 )
         resumed_state = load_checkpoint(accelerator, path)
         completed_steps = resumed_state["completed_steps"]
@@ -225,6 +227,8 @@ def training_function(model_args, data_args, train_args) -> dict:
     def run_evaluation(epoch: int) -> None:
         nonlocal best_metric, best_step, last_eval_step
         metrics = evaluate(model, eval_dataloader, accelerator, processor, eval_set, train_args)
+        if accelerator.is_main_process and train_args.metric_for_best_model == COMBINED_SCORE:
+            metrics[COMBINED_SCORE] = combined_score(metrics)
         value = metrics.get(train_args.metric_for_best_model)
         if value is None and accelerator.is_main_process:
             raise ValueError(
@@ -340,6 +344,11 @@ def training_function(model_args, data_args, train_args) -> dict:
         elif last_eval_step in by_step:
             final_metrics = by_step[last_eval_step]
         export_final(accelerator, model, processor, model_args, data_args, train_args, final_metrics, vision)
+        if final_metrics.get("example_summary") is not None:
+            logger.info(
+                f"example caption of the exported model (validation video {final_metrics.get('example_video_id')}): "
+                f"generated {final_metrics['example_summary']!r}; reference {final_metrics.get('example_reference')!r}"
+            )
     accelerator.end_training()
     return {k: v for k, v in final_metrics.items() if k not in ("step", "epoch", "split")}
 
@@ -357,8 +366,9 @@ def export_folder(
     accelerator, model, processor, model_args, data_args, train_args, name: str, record: dict, vision=None
 ) -> Path:
     """Writes the complete Hub-ready folder `<output_dir>/<name>` (model, processor, remote code, pipeline, handler,
-    model card with `record`'s metrics) atomically. Main process only. LoRA models are exported merged with
-    `--merge_lora` (a merged copy: the training model keeps its adapters), else as adapters. `vision`: the
+    model card with `record`'s metrics) atomically. Main process only. LoRA models are exported merged (a merged copy:
+    the training model keeps its adapters; the default `--merge_lora`), else as adapters. The evaluation's decoding
+    flags go into the exported `generation_config.json` (the card states them from there). `vision`: the
     `OffloadedVisionModel` of a run on cached features, attached for the export."""
     unwrapped = accelerator.unwrap_model(model)
     if hasattr(unwrapped, "peft_config") and train_args.merge_lora:
@@ -388,6 +398,10 @@ def export_folder(
     }
     if record:
         recipe["selected checkpoint"] = f"step {record['step']} (epoch {record['epoch']})"
+        recipe["model selection"] = (
+            f"{train_args.metric_for_best_model} on {data_args.eval_split}, "
+            f"{'higher' if train_args.greater_is_better else 'lower'} is better, ties to the later step"
+        )
     with vision.attached(unwrapped) if vision is not None else contextlib.nullcontext():
         return export_model(
             unwrapped,
@@ -401,11 +415,8 @@ def export_folder(
             repo_id=train_args.hub_model_id,
             base_model=model_args.model_name_or_path,
             fps=data_args.fps,
-            # What the evaluation's summaries used: the flags over the model's own generation_config (saved with it).
-            generation=effective_generation(
-                core_model(unwrapped),
-                generation_kwargs(train_args.num_beams, train_args.max_length, train_args.min_length),
-            ),
+            # What the evaluation's summaries used: the flags, written over the model's own generation_config.
+            generation=generation_kwargs(train_args.num_beams, train_args.max_length, train_args.min_length),
         )
 
 
@@ -440,9 +451,16 @@ def export_final(accelerator, model, processor, model_args, data_args, train_arg
 
 
 def main(argv: list[str] | None = None) -> dict:
-    model_args, data_args, train_args = parse_args(argv)
+    """Parses `argv` (default: `sys.argv[1:]`), trains, evaluates, exports; returns the final metrics. A bad command
+    line (refused values included) ends in one line and `SystemExit(2)` (`vsum.script_utils`)."""
+    from vsum.script_utils import usage_errors
+
+    with usage_errors():
+        model_args, data_args, train_args = parse_args(argv)
     return training_function(model_args, data_args, train_args)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    from vsum.script_utils import run_script
+
+    sys.exit(run_script(main))  # errors in what the arguments point at: one line, exit code 1 (VSUM_DEBUG=1: traceback)

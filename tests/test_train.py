@@ -370,9 +370,12 @@ def test_features_run_exports_loadable_folder_with_metrics_and_pushes(run_traini
     calls = []
     monkeypatch.setattr(HfApi, "create_repo", lambda self, **kwargs: calls.append(("create_repo", kwargs)))
     monkeypatch.setattr(HfApi, "upload_folder", lambda self, **kwargs: calls.append(("upload_folder", kwargs)) or "url")
+    monkeypatch.setattr(HfApi, "whoami", lambda self, *args, **kwargs: {"name": "org"})  # checked before training
     output_dir = tmp_path / "run"
     metrics = run_training(
-        output_dir, "--push_to_hub", "--hub_model_id", "org/vsum-tiny", "--checkpoints_total_limit", "2"
+        output_dir,
+        *("--push_to_hub", "--hub_model_id", "org/vsum-tiny", "--hub_token", "hf_test"),
+        *("--checkpoints_total_limit", "2"),
     )
 
     for key in ("f1_mean", "f1_max", "kendall", "spearman", "bleu_4", "meteor", "rouge_l", "cider", "loss"):
@@ -577,8 +580,9 @@ def test_reference_run_exports_the_best_model_complete(reference_run, caplog):
     output_dir, metrics = reference_run
     log = _eval_log(output_dir)
     assert [r["step"] for r in log] == [2, 4, 6]
-    best = max(log, key=lambda r: r["f1_mean"])  # --metric_for_best_model f1_mean, greater is better
-    assert metrics["f1_mean"] == best["f1_mean"]
+    # The default --metric_for_best_model combined_score, greater is better; ties go to the later step.
+    best = max(reversed(log), key=lambda r: r["combined_score"])
+    assert metrics["combined_score"] == best["combined_score"] and metrics["f1_mean"] == best["f1_mean"]
     for folder in (output_dir / "best", output_dir / "final"):
         _assert_complete_export(folder)
     best_weights = load_file(output_dir / "best" / "model.safetensors")

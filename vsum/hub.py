@@ -25,10 +25,14 @@ DEFAULT_TEMPLATE_PATH = Path(__file__).resolve().parent / "templates" / "model_c
 PLACEHOLDER_REPO_ID = "<hub-user>/<model-name>"
 
 
-#: Metrics written to the model-index: result key -> (metric type, display name).
+#: Metrics written to the model-index: result key -> (metric type, display name). Both F1 protocols of
+#: `vsum.metrics.video` (the top-15 % rule and the released VideoXum code's, which the published tables used), each
+#: under its own type and name.
 MODEL_INDEX_METRICS: dict[str, tuple[str, str]] = {
-    "f1_mean": ("f1", "F1 (mean over annotators)"),
-    "f1_max": ("f1_max", "F1 (max over annotators)"),
+    "f1_mean": ("f1", "F1 (top-15 % rule, mean over annotators)"),
+    "f1_max": ("f1_max", "F1 (top-15 % rule, max over annotators)"),
+    "f1_mean_released": ("f1_released", "F1 (released VideoXum code, mean over annotators)"),
+    "f1_max_released": ("f1_max_released", "F1 (released VideoXum code, max over annotators)"),
     "kendall": ("kendall_tau", "Kendall's tau"),
     "spearman": ("spearman_rho", "Spearman's rho"),
     "bleu_1": ("bleu_1", "BLEU-1"),
@@ -57,6 +61,38 @@ DATASET_DESCRIPTIONS = {
 
 class HubUploadError(RuntimeError):
     """The upload failed; the exported folder is complete on disk and can be uploaded again."""
+
+
+def check_push_to_hub(repo_id: str | None, token: str | None = None) -> str:
+    """What `--push_to_hub` needs, checked before training (as transformers' Trainer does), not after hours of it:
+    a valid repo id (`huggingface_hub.utils.validate_repo_id`) and a token the Hub accepts (`token`, else the one
+    `hf auth login` saved or `$HF_TOKEN`; `HfApi.whoami`). Returns the account name.
+
+    Raises:
+        `ValueError`: one line naming the repo id or the token and the reason.
+    """
+    import huggingface_hub
+    from huggingface_hub import HfApi
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise ValueError(f"--hub_model_id {repo_id!r} is not a valid Hub repo id: {error}") from None
+    token = token or huggingface_hub.get_token()
+    if not token:
+        raise ValueError(
+            f"--push_to_hub {repo_id}: no Hugging Face token (run `hf auth login`, set $HF_TOKEN or pass --hub_token)"
+        )
+    try:
+        user = HfApi(token=token).whoami()
+    except Exception as error:  # offline, refused token, proxy: each is a reason not to train for nothing
+        reason = " ".join(str(error).split())[:300]
+        raise ValueError(
+            f"--push_to_hub {repo_id}: the Hub did not accept the token (whoami: {type(error).__name__}: {reason}); "
+            "log in with `hf auth login` or drop --push_to_hub and upload the export later with `hf upload`"
+        ) from None
+    return str(user.get("name", "")) if isinstance(user, dict) else ""
 
 
 def _markdown_table(rows: list[tuple[str, str]], header: tuple[str, str]) -> str:
@@ -137,9 +173,10 @@ def default_model_name(config, dataset_name: str) -> str:
 
 
 def generation_settings(model_or_config) -> dict[str, Any]:
-    """The decoding settings a model's `generation_config` carries (`num_beams`, `max_length`, `min_length`), for the
-    card's text; the card never hard-codes them (the saved `generation_config.json` is the recipe)."""
-    generation_config = getattr(model_or_config, "generation_config", None)
+    """The decoding settings (`num_beams`, `max_length`, `min_length`) of a `GenerationConfig`, or of a model's
+    `generation_config`, for the card's text; the card never hard-codes them (the saved `generation_config.json` is
+    the recipe)."""
+    generation_config = getattr(model_or_config, "generation_config", model_or_config)
     return {name: getattr(generation_config, name, None) for name in ("num_beams", "max_length", "min_length")}
 
 
@@ -226,33 +263,60 @@ def export_model(
     never leaves `folder` partial): `save_pretrained` of `model` (a `VsumModel`, with its `generation_config.json`; or
     a `PeftModel`: then only the adapters) and `processor` (the remote-code files come with the auto_map
     registration) plus `README.md`; full models also get the `video-summarization` pipeline, `handler.py` and
-    `requirements.txt` (Inference Endpoints). `generation`: the decoding settings the `metrics` were computed with
-    (default: the model's `generation_config`), described in the card."""
+    `requirements.txt` (Inference Endpoints).
+
+    `generation`: the decoding settings the `metrics` were computed with (`num_beams`, `max_length`, `min_length`;
+    `None` values are ignored). They are written into the exported `generation_config.json` (the model in memory is
+    left as it was), so the exported model decodes as it was scored; the card's text states the values read back
+    from the written `generation_config.json`, never values of its own.
+    """
+    import copy
+
     adapter_only = hasattr(model, "get_base_model")
-    config = model.get_base_model().config if adapter_only else model.config
-    card = render_model_card(
-        config,
-        model_name=model_name,
-        metrics=metrics,
-        dataset_name=dataset_name,
-        eval_split=eval_split,
-        recipe=recipe,
-        repo_id=repo_id,
-        base_model=base_model,
-        fps=fps,
-        generation=generation or generation_settings(model.get_base_model() if adapter_only else model),
-        template_path=template_path,
-        adapter_only=adapter_only,
-    )
+    core = model.get_base_model() if adapter_only else model
+    config = core.config
+    settings = {key: value for key, value in (generation or {}).items() if value is not None}
+    original = getattr(core, "generation_config", None)
     with atomic_folder(folder) as tmp:
-        model.save_pretrained(tmp)
+        if settings and original is not None:
+            core.generation_config = copy.deepcopy(original)
+            core.generation_config.update(**settings)
+        try:
+            model.save_pretrained(tmp)
+        finally:
+            if original is not None:
+                core.generation_config = original
         processor.save_pretrained(tmp)
         if not adapter_only:  # a full model (not bare adapters): make it servable
             from .pipeline import add_serving_files
 
             add_serving_files(tmp)
+        card = render_model_card(
+            config,
+            model_name=model_name,
+            metrics=metrics,
+            dataset_name=dataset_name,
+            eval_split=eval_split,
+            recipe=recipe,
+            repo_id=repo_id,
+            base_model=base_model,
+            fps=fps,
+            generation=saved_generation_settings(tmp),
+            template_path=template_path,
+            adapter_only=adapter_only,
+        )
         card.save(os.path.join(tmp, "README.md"))
     return Path(folder)
+
+
+def saved_generation_settings(folder: str | os.PathLike) -> dict[str, Any] | None:
+    """`num_beams`, `max_length`, `min_length` of the `generation_config.json` in `folder` (what the model there decodes
+    with); `None` when the folder has none (adapters)."""
+    from transformers import GenerationConfig
+
+    if not (Path(folder) / "generation_config.json").is_file():
+        return None
+    return generation_settings(GenerationConfig.from_pretrained(folder))
 
 
 def push_folder_to_hub(
@@ -296,6 +360,7 @@ def push_folder_to_hub(
 
 __all__ = [
     "HubUploadError",
+    "check_push_to_hub",
     "build_card_data",
     "eval_results",
     "export_model",

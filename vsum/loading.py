@@ -267,9 +267,18 @@ def load_model_and_processor(
             # Hub ids: transformers downloads the files; `use_safetensors=True` refuses a repository without them.
             safe = {"revision": revision, "use_safetensors": True}
             if model_type == "vsum":
-                ablations = {k: v for k, v in overrides.items() if k in ARCHITECTURE_FIELDS}
-                if ablations:
-                    raise ValueError(f"{name} is a trained vsum checkpoint; {ablations} cannot change its architecture")
+                # Values equal to the checkpoint's are no change (fine-tuning with the config it was trained with).
+                saved = VsumModel.config_class.from_pretrained(name, revision=revision)
+                changes = [
+                    f"{k} {getattr(saved, k)!r} -> {v!r}"
+                    for k, v in overrides.items()
+                    if k in ARCHITECTURE_FIELDS and getattr(saved, k) != v
+                ]
+                if changes:
+                    raise ValueError(
+                        f"{name} is a trained vsum checkpoint; cannot change its architecture: {'; '.join(changes)}"
+                    )
+                overrides = {k: v for k, v in overrides.items() if k not in ARCHITECTURE_FIELDS}
                 # Shape mismatches are reported in `info` (and refused below) instead of as a multi-line RuntimeError.
                 strict = {**safe, "output_loading_info": True, "ignore_mismatched_sizes": True}
                 with _library_errors(name):

@@ -7,12 +7,12 @@ it needs that is not specific to one loop lives here so that tests can call it d
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import logging
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -113,7 +113,7 @@ class DataArguments:
 
 @dataclass
 class VsumTrainingArguments:
-    """Optimisation, evaluation, checkpointing and export. Defaults are this project's recipe (see the README: how it
+    """Optimisation, evaluation, checkpointing and export. Defaults are this project's recipe (docs/training.md: how it
     differs from the official VideoXum recipe, which `configs/videoxum_official.yaml` reproduces)."""
 
     output_dir: str = field(default="outputs/vsum", metadata={"help": "Checkpoints, logs and the exported model."})
@@ -167,7 +167,14 @@ class VsumTrainingArguments:
     resume_from_checkpoint: str | None = field(default=None, metadata={"help": "'latest' or a checkpoint folder."})
     do_eval: bool = field(default=True, metadata={"help": "Evaluate on `eval_split` (never the test split)."})
     eval_steps: int | None = field(default=None, metadata={"help": "Evaluate every N steps instead of every epoch."})
-    metric_for_best_model: str = field(default="f1_mean", metadata={"help": "Metric selecting the `best` folder."})
+    metric_for_best_model: str = field(
+        default="combined_score",
+        metadata={
+            "help": "Metric selecting the `best` folder (ties go to the later evaluation). Default `combined_score`: "
+            "a model good at both summaries, the mean of f1_mean / 100 and a text score in [0, 1] (CIDEr / 100 capped "
+            "at 1 with --text_metrics, else exp(-tsum_loss)); see vsum.evaluation.combined_score."
+        },
+    )
     greater_is_better: bool = field(default=True)
     load_best_model_at_end: bool | None = field(
         default=None,
@@ -200,7 +207,13 @@ class VsumTrainingArguments:
     export_dir_name: str = field(
         default="final", metadata={"help": "Subfolder of output_dir with the Hub-ready model."}
     )
-    merge_lora: bool = field(default=False, metadata={"help": "Export LoRA models merged (loads without peft)."})
+    merge_lora: bool = field(
+        default=True,
+        metadata={
+            "help": "Export LoRA models merged into their base (a self-contained VsumModel that loads without peft); "
+            "--no_merge_lora exports the adapters only (needs a base anyone can load: a vsum checkpoint or Hub id)."
+        },
+    )
     push_to_hub: bool = field(default=False)
     hub_model_id: str | None = field(default=None, metadata={"help": "ORG/NAME of the Hub repository."})
     hub_private: bool = field(default=False)
@@ -270,9 +283,9 @@ def load_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[s
 def build_parser():
     """`HfArgumentParser` over the three argument classes plus `--config` (abbreviations off: `--learning_rat` is an
     error, not the learning rate)."""
-    from transformers import HfArgumentParser
+    from .script_utils import ArgumentParser, HfArgumentParser  # one-line errors, "did you mean" for unknown flags
 
-    config_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    config_parser = ArgumentParser(add_help=False, allow_abbrev=False)
     config_parser.add_argument(
         "--config",
         action="append",
@@ -334,6 +347,11 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
         raise ValueError("--resume_from_checkpoint and --overwrite_output_dir exclude each other: continue or restart")
     if train_args.push_to_hub and not train_args.hub_model_id:
         raise ValueError("--push_to_hub needs --hub_model_id ORG/NAME")
+    if model_args.lora_r and not train_args.merge_lora and model_args.model_name_or_path == "tiny":
+        raise ValueError(
+            "--no_merge_lora with --model_name_or_path tiny: the adapters' base is a random model saved nowhere, so the "
+            "export could not be loaded; drop --no_merge_lora (the export is then the merged, self-contained model)"
+        )
     for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
         if getattr(train_args, name) < 1:
             raise ValueError(f"{name} must be >= 1, got {getattr(train_args, name)}")
@@ -368,23 +386,79 @@ OFFLOADED_VISION_FILE = "frozen_vision_model.safetensors"
 RUN_OUTPUTS = ("checkpoints", "best", "eval_log.jsonl", "logs", OFFLOADED_VISION_FILE)
 
 
+#: The temporary folders `vsum.io_utils.atomic_folder` makes for `checkpoints/checkpoint-<step>` (`.tmp` while it is
+#: written, `.old` while a previous one is moved aside): what a killed checkpoint write leaves behind.
+STALE_CHECKPOINT_TEMP = re.compile(rf"^\.{CHECKPOINT_PREFIX}\d+\.[a-z0-9_]+\.(tmp|old)$")
+
+
+def remove_stale_checkpoint_temps(output_dir: str | os.PathLike) -> list[str]:
+    """Deletes the temporary checkpoint folders of a killed write from `<output_dir>/checkpoints` (only vsum's own
+    temporary names, `STALE_CHECKPOINT_TEMP`, only directly in that folder; never symlinks) and returns their names.
+    Call it before training starts: a running run's own temporary folder would match too."""
+    import shutil
+
+    root = Path(output_dir) / "checkpoints"
+    if not root.is_dir() or root.is_symlink():
+        return []
+    stale = sorted(
+        p.name for p in root.iterdir() if STALE_CHECKPOINT_TEMP.match(p.name) and p.is_dir() and not p.is_symlink()
+    )
+    for name in stale:
+        shutil.rmtree(root / name)
+    return stale
+
+
+def _foreign_checkpoint_entries(output_dir: Path) -> list[str]:
+    """What `<output_dir>/checkpoints` holds besides a killed write's temporary folders."""
+    root = output_dir / "checkpoints"
+    if not root.is_dir():
+        return [root.name] if root.exists() else []
+    return [p.name for p in root.iterdir() if not STALE_CHECKPOINT_TEMP.match(p.name)]
+
+
 def prepare_output_dir(train_args: VsumTrainingArguments, is_main_process: bool = True) -> None:
     """Refuses an `--output_dir` holding a previous run unless the run resumes it or `--overwrite_output_dir` is given
     (the transformers Trainer convention); with `--overwrite_output_dir` and `is_main_process` the previous run's
     outputs are deleted (only the names in `RUN_OUTPUTS` and the export folder, nothing else in the folder); other
     processes only check.
 
+    A run killed before its first checkpoint was complete left nothing to resume (`checkpoints/` holds at most the
+    temporary folder of the killed write): that is no previous run. A plain restart proceeds and, on the main process,
+    deletes the killed run's temporary checkpoint folders and its other outputs (eval log, `best/`: the restart
+    redoes them). `--resume_from_checkpoint latest` on such a folder is an error that says to restart.
+
     Raises:
         `ValueError`: naming the folder and what it holds.
     """
-    import shutil
-
     root = Path(train_args.output_dir)
     if root.exists() and not root.is_dir():
         raise ValueError(f"--output_dir {root} exists and is not a folder")
     names = (*RUN_OUTPUTS, train_args.export_dir_name)
     previous = sorted(name for name in names if (root / name).exists())
-    if not previous or train_args.resume_from_checkpoint:
+    if train_args.resume_from_checkpoint:
+        if is_main_process:
+            stale = remove_stale_checkpoint_temps(root)
+            if stale:
+                logger.warning("Deleted the temporary folder(s) of a killed checkpoint write: %s", ", ".join(stale))
+        return
+    unresumable = (
+        previous
+        and train_args.export_dir_name not in previous
+        and not _foreign_checkpoint_entries(root)
+        and not train_args.overwrite_output_dir
+    )
+    if unresumable:  # stopped before its first complete checkpoint: start over
+        if is_main_process:
+            logger.warning(
+                "--output_dir %s holds a run stopped before its first complete checkpoint (nothing to resume): "
+                "starting over, deleting %s",
+                root,
+                ", ".join(previous),
+            )
+            remove_stale_checkpoint_temps(root)
+            _delete_run_outputs(root, previous)
+        return
+    if not previous:
         return
     if not train_args.overwrite_output_dir:
         raise ValueError(
@@ -393,12 +467,18 @@ def prepare_output_dir(train_args: VsumTrainingArguments, is_main_process: bool 
         )
     if is_main_process:
         logger.warning("--overwrite_output_dir: deleting %s from %s", ", ".join(previous), root)
-        for name in previous:
-            path = root / name
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+        _delete_run_outputs(root, previous)
+
+
+def _delete_run_outputs(root: Path, names: list[str]) -> None:
+    import shutil
+
+    for name in names:
+        path = root / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 # ---------------------------------------------------------------------------------------------------- model
@@ -696,9 +776,11 @@ def load_checkpoint(accelerator, path: str | os.PathLike) -> dict[str, Any]:
 
 
 def is_better(value: float, best: float | None, greater_is_better: bool) -> bool:
+    """Whether `value` replaces `best`; a tie goes to `value` (the later checkpoint: it trained longer, and a metric
+    that has stopped moving, e.g. an F1 plateau, should not pin the first evaluation)."""
     if best is None:
         return True
-    return value > best if greater_is_better else value < best
+    return value >= best if greater_is_better else value <= best
 
 
 # ---------------------------------------------------------------------------------------------------- optimisation
@@ -770,6 +852,7 @@ def evaluate(model, dataloader, accelerator, processor, dataset, train_args: Vsu
         generate=train_args.text_metrics,
         generate_kwargs=generate_kwargs,
         compute_loss=True,
+        progress=True,  # a bar on the main process (it leaves no line behind)
     )
     metrics: dict[str, Any] = {**(output.losses or {}), "num_videos": len(output.predictions)}
     metrics.update(
@@ -780,8 +863,11 @@ def evaluate(model, dataloader, accelerator, processor, dataset, train_args: Vsu
             text_metrics=train_args.text_metrics and accelerator.is_main_process,
         )
     )
-    if train_args.text_metrics and accelerator.is_main_process:
-        metrics["example_summary"] = output.predictions[0]["text"] if output.predictions else ""
+    if train_args.text_metrics and accelerator.is_main_process and output.predictions:
+        # One validation video's summary next to its reference: a glance says whether the text is words or gibberish.
+        metrics["example_video_id"] = dataset[0]["video_id"]
+        metrics["example_summary"] = output.predictions[0]["text"]
+        metrics["example_reference"] = dataset[0]["text_summary"]
     model.train()
     return metrics
 
