@@ -7,7 +7,7 @@ a 2-hour ViT-B run here: sys 13.6 of 65.8 CPU-minutes). The ViT's activations on
 tens to hundreds of MB, above glibc's mmap threshold (at most 32 MiB), so each one is mapped, zero-filled page by
 page and unmapped again. `GLIBC_TUNABLES=glibc.malloc.mmap_threshold=...:glibc.malloc.trim_threshold=...` keeps them
 in the heap, where freed blocks are reused. It is a property of the process (set before Python starts), so vsum does
-not set it: the README shows the command line.
+not set it: docs/benchmarks.md shows the command line.
 
 What it measures: `encode_video` end to end (decode, preprocess, ViT) on a 2-minute 320x240 8 fps clip (120 sampled
 frames) with the ViT-B-sized model of `benchmarks/inference.py` (BLIP ViT-B/16 at 224 px, random weights), float32,

@@ -11,7 +11,7 @@ What it does
    selection), then evaluates the final model on the **test** split with `scripts/evaluate.py`.
 4. Scores the baselines on the same test split (`vsum.evaluation.baseline_predictions`): random saliency, uniform
    sampling (evenly spaced 15 %), and the most frequent training caption as a constant text summary.
-5. Prints a Markdown table (the README's), a verdict line and writes `<work_dir>/learning.json`. Verdict: PASS when
+5. Prints docs/training.md's Markdown table, a verdict line and writes `<work_dir>/learning.json`. Verdict: PASS when
    every trained model beats the best saliency baseline in both F1 (mean) and Kendall's tau; the exit code is 1 on
    FAIL.
 

@@ -36,7 +36,7 @@ How to run
         [--force-quadratic] [--kernel-sweep]
 
 Most of a default run is the original at T = 8192 (3 calls, ~22 s each on an idle 2-core machine in an earlier run);
-the run measured for the README took 428 s on a heavily shared 2-core machine (load ~10). Needs ~7 GB of free RAM.
+the run in docs/benchmarks.md took 428 s on a heavily shared 2-core machine (load ~10). Needs ~7 GB of free RAM.
 Linux only.
 """
 

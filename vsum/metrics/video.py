@@ -28,7 +28,7 @@ This module holds the only implementation of the V2V math in the project (the `e
   order, and `[floor(0.15 * T)]` picks the score of the frame at time index `T - 1 - floor(0.15 * T)`. Every frame
   scoring `>=` that frame's score is selected. The threshold is therefore the score of one fixed frame near the end of
   the video, not the 85th percentile: on random scores about half of the frames are selected (not 15 %), and the F1
-  of random scores rises accordingly (see the README's protocol section for measured baselines). The published
+  of random scores rises accordingly (docs/evaluation.md, "Evaluation protocol", has measured baselines). The published
   VideoXum F1 numbers (e.g. 23.5 for VTSUM-BLIP TT+CA) were computed this way. Kendall's tau and Spearman's rho are
   not affected (the released code flattens the scores for them). Its F1 keys carry a `_released` suffix
   (`f1_mean_released`, `f1_max_released`), so a number never changes meaning with the protocol.
