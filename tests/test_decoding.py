@@ -74,8 +74,8 @@ def test_fallback_continues_where_the_first_backend_stopped(video_dir, monkeypat
     reference, reference_times = _decode(video_dir["cfr"], fps=2.0, chunk_size=3)
     original = processing_vsum._iter_pyav_frames
 
-    def failing_after_one_chunk(info, indices, chunk_size):
-        iterator = original(info, indices, chunk_size)
+    def failing_after_one_chunk(info, indices, chunk_size, *options):
+        iterator = original(info, indices, chunk_size, *options)
         yield next(iterator)
         raise RuntimeError("decoder died")
 

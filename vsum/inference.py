@@ -64,8 +64,10 @@ def _autocast(model, dtype) -> contextlib.AbstractContextManager:
 
 
 def _frame_chunks(path, video_processor, fps, max_frames, chunk_size, backend, info, pin: bool):
-    """`(pixel_values (n, 3, H, W) float, times (n,))` per chunk: decode + preprocess (runs in the producer)."""
-    for frames, times in iter_video_frames(path, fps, max_frames, chunk_size, backend, info):
+    """`(pixel_values (n, 3, H, W) float, times (n,))` per chunk: decode + preprocess (runs in the producer). Frames
+    are downscaled while decoding to what the processor needs, so memory does not grow with the resolution."""
+    min_size = video_processor.decode_min_size()
+    for frames, times in iter_video_frames(path, fps, max_frames, chunk_size, backend, info, min_size=min_size):
         pixel_values = video_processor.preprocess_frames(frames)  # (n, 3, H, W)
         del frames
         yield (pixel_values.pin_memory() if pin else pixel_values), times

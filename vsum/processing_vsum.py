@@ -18,6 +18,10 @@ Robustness: every decoder error is caught in `iter_video_frames`; it falls back 
 warns ([`CorruptFramesWarning`]) with the number left out. Rotation metadata (the display matrix) is applied. Still
 images are refused. The file is always probed with PyAV first: decord can abort the process on corrupt input.
 
+Memory does not grow with the resolution: the processors decode frames downscaled to twice the size they resize to
+(`iter_video_frames(min_size=...)`, [`DECODE_OVERSAMPLING`]) and a chunk of decoded frames holds at most
+[`DECODE_CHUNK_BYTES`] (a 66 s 4000x4000 video: 6.8 GiB peak RSS at full resolution, 1.0-1.2 GiB downscaled).
+
 decord and PyAV are imported lazily: remote code must not import packages the user may lack at module level.
 """
 
@@ -40,13 +44,22 @@ from .configuration_vsum import DEFAULT_SUMMARY_RATIO
 
 # ---------------------------------------------------------------------------------------------------- decoding
 
-#: The backend `"auto"` tries first. Chosen by measurement (benchmarks/inference.py, README "Decoding"): with threads
+#: The backend `"auto"` tries first. Chosen by measurement (benchmarks/inference.py; docs/model.md): with threads
 #: on, PyAV decodes the sampled frames at least as fast as decord on the project's machines, needs no second probe of
 #: the file, applies rotation metadata, and raises Python exceptions where decord can abort the process.
 DEFAULT_BACKEND = "pyav"
 BACKENDS = ("auto", "pyav", "decord")
 
+#: Video processors decode frames at no less than this many times the size they resize to (`iter_video_frames`'s
+#: `min_size`): the final resize then sees enough detail that the result stays within ~0.2 grey levels (mean) of
+#: resizing full-resolution frames (measured on 640x480 to 3840x2160 videos, README "Decoding").
+DECODE_OVERSAMPLING = 2
+
 # Container formats of still images (FFmpeg's image demuxers): refused, a picture is not a video.
+#: Decoded bytes one chunk of frames may take (`iter_video_frames`): a chunk holds at most this many bytes of RGB frames
+#: (and at least one frame), whatever the video's resolution.
+DECODE_CHUNK_BYTES = 128 * 2**20
+
 _IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe", "jpegls_pipe")
 _IMAGE_CODECS = ("png", "mjpeg", "webp", "bmp", "tiff", "jpegls", "jpeg2000")
 
@@ -223,8 +236,10 @@ def iter_video_frames(
     backend: str = "auto",
     info: VideoInfo | None = None,
     max_duration: float | None = None,
+    min_size: tuple[int, int] | None = None,
+    chunk_bytes: int = DECODE_CHUNK_BYTES,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Decodes the sampled frames of a video in chunks, so full-resolution frames are never all held at once.
+    """Decodes the sampled frames of a video in chunks bounded in frames and in bytes, optionally downscaled.
 
     Every decoder error is caught here. `backend="auto"` decodes with [`DEFAULT_BACKEND`] (PyAV) and, if that
     decoder fails, continues with the other one from the first sample not yet yielded; a named backend falls back
@@ -238,15 +253,30 @@ def iter_video_frames(
         backend (`str`): `"auto"`, `"pyav"` or `"decord"`: the decoder to try first.
         info ([`VideoInfo`], *optional*): the probe's result, when the caller has probed already (not probed twice).
         max_duration (`float`, *optional*): refuse (`ValueError`) videos longer than this many seconds.
+        min_size (`tuple[int, int]`, *optional*): `(height, width)` the frames must still cover: larger frames are
+            downscaled while decoding (aspect ratio kept, to the smallest size with height >= `min_size[0]` and
+            width >= `min_size[1]`; bicubic, after conversion to RGB), so memory does not grow with the resolution.
+            Smaller frames are left as they are. Default: full resolution.
+        chunk_bytes (`int`, defaults to [`DECODE_CHUNK_BYTES`]): a chunk holds at most this many bytes of decoded
+            frames (at least one frame, however large).
 
     Yields:
         `(frames, times)`: `uint8` array `(n, height, width, 3)` and the samples' times in seconds `(n,)`,
-        `n <= chunk_size`. `times[i]` is the sampling time `t_i`; the sample stands for `[t_i, t_{i+1})`.
+        `n <= chunk_size` and `n * height * width * 3 <= chunk_bytes` (or `n = 1`). `times[i]` is the sampling time
+        `t_i`; the sample stands for `[t_i, t_{i+1})`.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
+    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, (int, np.integer)) or chunk_bytes < 1:
+        raise ValueError(f"chunk_bytes must be an integer >= 1, got {chunk_bytes!r}")
+    if min_size is not None:
+        min_size = tuple(min_size)
+        if len(min_size) != 2 or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0 for n in min_size
+        ):
+            raise ValueError(f"min_size must be (height, width) of positive integers, got {min_size}")
     info = info or probe_video(path, max_duration=max_duration)
     if max_duration is not None and info.duration > max_duration:
         raise _video_error(info.path, f"video is {info.duration:.1f} s long, more than the allowed {max_duration:g} s")
@@ -263,7 +293,7 @@ def iter_video_frames(
         decode = _iter_pyav_frames if name == "pyav" else _iter_decord_frames
         offset = done
         try:
-            for frames, positions in decode(info, indices[offset:], chunk_size):
+            for frames, positions in decode(info, indices[offset:], chunk_size, min_size, chunk_bytes):
                 positions = positions + offset  # (n,) into `indices`
                 yield frames, times[positions]
                 yielded += len(positions)
@@ -315,6 +345,24 @@ def _open_decord(info: VideoInfo):
     return reader
 
 
+def _decode_size(width: int, height: int, rotation: int, min_size: tuple[int, int] | None) -> tuple[int, int] | None:
+    """Coded `(width, height)` to decode a `width x height` frame at so that, once rotated for display, it still
+    covers `min_size` `(height, width)` with the aspect ratio kept; `None` when the frame is not larger than that."""
+    if min_size is None:
+        return None
+    shown_height, shown_width = (height, width) if rotation % 180 == 0 else (width, height)
+    scale = max(min_size[0] / shown_height, min_size[1] / shown_width)
+    if scale >= 1:
+        return None
+    # Rounded up: the result covers min_size; never below 1 pixel (extreme aspect ratios).
+    return max(1, math.ceil(width * scale - 1e-9)), max(1, math.ceil(height * scale - 1e-9))
+
+
+def _frames_per_chunk(chunk_size: int, frame_bytes: int, chunk_bytes: int) -> int:
+    """Frames in one chunk: at most `chunk_size`, at most `chunk_bytes` of decoded frames, at least one."""
+    return max(1, min(chunk_size, chunk_bytes // max(1, frame_bytes)))
+
+
 def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
     """Applies a counter-clockwise display rotation to `(n, H, W, 3)` frames."""
     if rotation % 360 == 0:
@@ -322,15 +370,41 @@ def _rotate(frames: np.ndarray, rotation: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(frames, k=rotation // 90, axes=(1, 2)))
 
 
-def _iter_decord_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
-    """Yields `(frames, positions)`, `positions` indexing `indices`. decord ignores rotation: it is applied here."""
+def _scale_rgb(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`(H, W, 3)` uint8 RGB resized to `size` `(width, height)` with FFmpeg's bicubic scaler (as the PyAV path)."""
+    import av
+
+    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+    return frame.to_ndarray(width=size[0], height=size[1], interpolation="BICUBIC")
+
+
+def _iter_decord_frames(
+    info: VideoInfo, indices: np.ndarray, chunk_size: int, min_size=None, chunk_bytes: int = DECODE_CHUNK_BYTES
+):
+    """Yields `(frames, positions)`, `positions` indexing `indices`.
+
+    Frames are read at full size in batches of at most `chunk_bytes` and downscaled to cover `min_size` (see
+    `iter_video_frames`) before the next batch is read. Videos with rotation metadata are refused (`ValueError`,
+    so PyAV decodes them): decord 0.6 rotates some of them itself and returns 4-channel or scrambled frames for
+    others."""
+    if info.rotation:
+        raise _video_error(info.path, f"decord does not decode rotated videos reliably (rotation {info.rotation})")
     reader = _open_decord(info)
-    for start in range(0, len(indices), chunk_size):
-        chunk = indices[start : start + chunk_size]
-        frames = reader.get_batch(chunk.tolist()).asnumpy()
-        if frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) != len(chunk):
-            raise _video_error(info.path, f"decord returned frames of shape {frames.shape}")
-        yield _rotate(frames, info.rotation), np.arange(start, start + len(chunk))
+    size = _decode_size(info.width, info.height, 0, min_size)
+    width, height = size or (info.width, info.height)
+    step = _frames_per_chunk(chunk_size, width * height * 3, chunk_bytes)  # frames per yielded chunk
+    read = _frames_per_chunk(step, info.width * info.height * 3, chunk_bytes)  # full-size frames per decord call
+    for start in range(0, len(indices), step):
+        chunk = indices[start : start + step]
+        batch = np.empty((len(chunk), height, width, 3), dtype=np.uint8)
+        for offset in range(0, len(chunk), read):
+            frames = reader.get_batch(chunk[offset : offset + read].tolist()).asnumpy()
+            if frames.shape != (len(chunk[offset : offset + read]), info.height, info.width, 3):
+                raise _video_error(info.path, f"decord returned frames of shape {frames.shape}")
+            for k, image in enumerate(frames):
+                batch[offset + k] = image if size is None else _scale_rgb(image, size)
+            del frames
+        yield batch, np.arange(start, start + len(chunk))
 
 
 def _open_pyav(path: str):
@@ -343,9 +417,25 @@ def _open_pyav(path: str):
     return container, stream
 
 
-def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
+def _frame_to_rgb(frame, rotation: int, min_size) -> np.ndarray:
+    """One decoded PyAV frame as an upright `(H, W, 3)` uint8 array, downscaled to cover `min_size` when larger.
+
+    Converted to RGB at full size first, then scaled (bicubic): scaling in YUV (one swscale call) gives resized
+    frames measurably further from resizing the full-size RGB frame, which is what the video processor does."""
+    size = _decode_size(frame.width, frame.height, rotation, min_size)
+    if size is None:
+        image = frame.to_ndarray(format="rgb24")
+    else:
+        image = frame.reformat(format="rgb24").to_ndarray(width=size[0], height=size[1], interpolation="BICUBIC")
+    return _rotate(image[None], rotation)[0]
+
+
+def _iter_pyav_frames(
+    info: VideoInfo, indices: np.ndarray, chunk_size: int, min_size=None, chunk_bytes: int = DECODE_CHUNK_BYTES
+):
     """Yields `(frames, positions)` in order, `positions` indexing `indices`. Packets that do not decode are skipped
-    (the samples whose frame they held are never yielded: the caller counts them as lost)."""
+    (the samples whose frame they held are never yielded: the caller counts them as lost). Frames are downscaled to
+    cover `min_size` (see `iter_video_frames`) one at a time, as they are decoded."""
     import av
 
     wanted = info.frame_pts[indices]  # (S,) pts of each sample, non-decreasing (a frame may repeat)
@@ -371,17 +461,18 @@ def _iter_pyav_frames(info: VideoInfo, indices: np.ndarray, chunk_size: int):
                     position += 1
                 if position == len(wanted) or wanted[position] != frame.pts:
                     continue
-                image = _rotate(frame.to_ndarray(format="rgb24")[None], info.rotation)[0]  # (H, W, 3)
+                image = _frame_to_rgb(frame, info.rotation, min_size)  # (H, W, 3)
                 while position < len(wanted) and wanted[position] == frame.pts:
                     if batch is None or batch.shape[1:] != image.shape:
                         if count:  # a resolution change mid-stream: flush what has the old size
                             yield batch[:count], positions[:count].copy()
                             count = 0
-                        batch = np.empty((chunk_size, *image.shape), dtype=np.uint8)
+                        size = _frames_per_chunk(chunk_size, image.nbytes, chunk_bytes)
+                        batch = np.empty((size, *image.shape), dtype=np.uint8)
                     batch[count], positions[count] = image, position
                     count += 1
                     position += 1
-                    if count == chunk_size:
+                    if count == len(batch):
                         yield batch, positions.copy()
                         batch, count = None, 0  # the caller owns the yielded array
             if packet is None:
@@ -482,7 +573,13 @@ class VsumVideoProcessor(BaseVideoProcessor):
                 chunks = [
                     (self.preprocess_frames(frames, **kwargs), stamps)
                     for frames, stamps in iter_video_frames(
-                        video, fps, max_frames, chunk_size, decode_backend, max_duration=max_duration
+                        video,
+                        fps,
+                        max_frames,
+                        chunk_size,
+                        decode_backend,
+                        max_duration=max_duration,
+                        min_size=self.decode_min_size(kwargs.get("size"), kwargs.get("do_resize")),
                     )
                 ]
                 pixel_values.append(torch.cat([c[0] for c in chunks]))
@@ -514,6 +611,25 @@ class VsumVideoProcessor(BaseVideoProcessor):
             padded_timestamps[row, : len(frames)] = torch.from_numpy(np.asarray(stamps, dtype=np.float64))
         data = {"pixel_values": padded, "frame_mask": frame_mask, "frame_timestamps": padded_timestamps}
         return BatchFeature(data=data, tensor_type=return_tensors)
+
+    def decode_min_size(self, size=None, do_resize: bool | None = None) -> tuple[int, int] | None:
+        """`(height, width)` that decoded frames must cover (`iter_video_frames(min_size=...)`): [`DECODE_OVERSAMPLING`]
+        times the size `preprocess_frames` resizes to (`size`, `do_resize`: overrides of the processor's own), or
+        `None` (full resolution) when frames are not resized or only a pixel count is given."""
+        do_resize = self.do_resize if do_resize is None else do_resize
+        size = self.size if size is None else size
+        if not do_resize or size is None:
+            return None
+        height, width = size.get("height"), size.get("width")
+        if not (height and width):
+            # shortest_edge / longest_edge / max_height / max_width: a square of the largest covers what the
+            # resize needs (aspect kept, shortest side >= it).
+            edges = [size.get(key) for key in ("shortest_edge", "longest_edge", "max_height", "max_width")]
+            edges = [edge for edge in edges if edge]
+            if not edges:
+                return None
+            height = width = max(edges)
+        return int(height) * DECODE_OVERSAMPLING, int(width) * DECODE_OVERSAMPLING
 
     def preprocess_frames(self, frames, **kwargs) -> torch.Tensor:
         """Resize, rescale and normalise one video's frames -> `(frames, 3, height, width)` float tensor."""
