@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from .constants import DEFAULT_SUMMARY_RATIO
+from .hub import MODEL_INDEX_METRICS
 from .io_utils import atomic_write_json, atomic_write_text
 
 
@@ -38,11 +39,10 @@ MODEL_INDEX_YAML = "model_index.yaml"
 BASELINE_KINDS = ("random", "uniform", "constant_text")
 #: Generation settings a user can set on the command line; unset ones come from the model's `generation_config`.
 GENERATION_KEYS = ("num_beams", "max_length", "min_length")
-#: Model-index entries of the F1 of the released VideoXum code (`protocol="videoxum_released"`), next to
-#: `vsum.hub.MODEL_INDEX_METRICS`.
+#: Model-index entries of the F1 of the released VideoXum code (`protocol="videoxum_released"`), part of
+#: `vsum.hub.MODEL_INDEX_METRICS` (training's model card and `scripts/evaluate.py` write the same entries).
 RELEASED_MODEL_INDEX_METRICS: dict[str, tuple[str, str]] = {
-    "f1_mean_released": ("f1_released", "F1 (released VideoXum code, mean over annotators)"),
-    "f1_max_released": ("f1_max_released", "F1 (released VideoXum code, max over annotators)"),
+    key: value for key, value in MODEL_INDEX_METRICS.items() if key.endswith("_released")
 }
 # Folder names that say where a model sits in a run, not which model it is.
 _GENERIC_FOLDER_NAMES = re.compile(r"^(final|best|export|model|checkpoints?|checkpoint-\d+|\.|)$")
@@ -377,11 +377,11 @@ def resolve_model_name(model_name_or_path: str, model_name: str | None = None) -
 
 
 def eval_results(metrics: dict[str, Any], dataset_name: str, split: str) -> list:
-    """`huggingface_hub.EvalResult`s of the numeric metrics (`vsum.hub.MODEL_INDEX_METRICS` and the released F1)."""
-    from .hub import MODEL_INDEX_METRICS
+    """`huggingface_hub.EvalResult`s of the numeric metrics (`vsum.hub.MODEL_INDEX_METRICS`: both F1 protocols,
+    Kendall, Spearman, the text metrics)."""
     from .hub import eval_results as hub_eval_results
 
-    return hub_eval_results(metrics, dataset_name, split, {**MODEL_INDEX_METRICS, **RELEASED_MODEL_INDEX_METRICS})
+    return hub_eval_results(metrics, dataset_name, split, MODEL_INDEX_METRICS)
 
 
 def build_model_index(model_name: str, metrics: dict[str, Any], dataset_name: str, split: str) -> list[dict[str, Any]]:
