@@ -28,9 +28,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if __name__ == "__main__" and str(REPO_ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(REPO_ROOT))
 
-from transformers import HfArgumentParser  # noqa: E402
-
 from vsum.convert_videoxum import DEFAULT_BLIP, VARIANTS, convert_videoxum_checkpoint  # noqa: E402
+from vsum.script_utils import HfArgumentParser, run_script  # noqa: E402
 
 
 @dataclass
@@ -46,8 +45,7 @@ class ConversionArguments:
 
 
 def main(args: Sequence[str] | None = None) -> Path:
-    parser = HfArgumentParser(ConversionArguments, allow_abbrev=False)
-    (arguments,) = parser.parse_args_into_dataclasses(args=args)
+    (arguments,) = HfArgumentParser(ConversionArguments).parse_args_into_dataclasses(args=args)
     folder = convert_videoxum_checkpoint(
         arguments.checkpoint,
         arguments.blip,
@@ -61,7 +59,4 @@ def main(args: Sequence[str] | None = None) -> Path:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except ValueError as error:
-        sys.exit(f"error: {error}")
+    sys.exit(run_script(main))  # bad paths or checkpoints: one line, exit code 1 (VSUM_DEBUG=1: traceback)

@@ -25,12 +25,12 @@ class ConvertArguments:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from transformers import HfArgumentParser
-
     from vsum.metrics.convert_clip import convert_openai_clip
+    from vsum.script_utils import HfArgumentParser
 
-    parser = HfArgumentParser(ConvertArguments, allow_abbrev=False)
-    (args,) = parser.parse_args_into_dataclasses(args=sys.argv[1:] if argv is None else list(argv))
+    (args,) = HfArgumentParser(ConvertArguments).parse_args_into_dataclasses(
+        args=sys.argv[1:] if argv is None else list(argv)
+    )
     model = convert_openai_clip(args.checkpoint, args.output_dir, processor=args.processor)
     print(
         f"wrote {args.output_dir}: CLIPModel, text context {model.config.text_config.max_position_embeddings} tokens, "
@@ -39,4 +39,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from vsum.script_utils import run_script
+
+    sys.exit(run_script(main))  # bad paths or checkpoints: one line, exit code 1 (VSUM_DEBUG=1: traceback)

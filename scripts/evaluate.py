@@ -125,10 +125,11 @@ class EvaluationArguments:
 
 
 def parse_args(argv: list[str] | None = None) -> EvaluationArguments:
-    from transformers import HfArgumentParser
+    """Parses `argv`: a bad command line ends in one line and `SystemExit(2)` (an unknown or abbreviated flag names
+    the closest one: `--split_` is not taken for `--split`); `validate_args`' checks raise `ValueError`."""
+    from vsum.script_utils import HfArgumentParser
 
-    parser = HfArgumentParser(EvaluationArguments, allow_abbrev=False)  # `--split_` must not pass for `--split`
-    (args,) = parser.parse_args_into_dataclasses(args=argv)
+    (args,) = HfArgumentParser(EvaluationArguments).parse_args_into_dataclasses(args=argv)
     validate_args(args)
     return args
 
@@ -289,9 +290,16 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Parses `argv` (default: `sys.argv[1:]`), evaluates, writes the outputs and returns the metrics."""
-    return evaluation_function(parse_args(sys.argv[1:] if argv is None else list(argv)))
+    """Parses `argv` (default: `sys.argv[1:]`), evaluates, writes the outputs and returns the metrics. A bad command
+    line (refused values included) ends in one line and `SystemExit(2)` (`vsum.script_utils`)."""
+    from vsum.script_utils import usage_errors
+
+    with usage_errors():
+        args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    return evaluation_function(args)
 
 
 if __name__ == "__main__":
-    main()
+    from vsum.script_utils import run_script
+
+    sys.exit(run_script(main))  # errors in what the arguments point at: one line, exit code 1 (VSUM_DEBUG=1: traceback)

@@ -62,7 +62,6 @@ import numpy as np  # noqa: E402
 from accelerate import Accelerator  # noqa: E402
 from accelerate.utils import gather_object  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
-from transformers import HfArgumentParser  # noqa: E402
 
 from vsum import (  # noqa: E402
     VsumModel,
@@ -73,6 +72,7 @@ from vsum.data import find_video, write_features_info  # noqa: E402
 from vsum.data.videoxum import VIDEO_EXTENSIONS, VIDEOXUM_SPLIT_FILES  # noqa: E402
 from vsum.inference import encode_video, encode_videos  # noqa: E402
 from vsum.io_utils import atomic_path, atomic_write_json  # noqa: E402
+from vsum.script_utils import HfArgumentParser, run_script, usage_errors  # noqa: E402
 
 
 logger = logging.getLogger("extract_features")
@@ -247,19 +247,20 @@ def _check_config(output_dir: str, config: dict[str, Any], overwrite: bool) -> N
 
 def main(args: Sequence[str] | None = None) -> dict[str, Any]:
     """Runs the extraction; `args` are command-line arguments (default `sys.argv[1:]`). Returns a summary dict."""
-    parser = HfArgumentParser((ModelArguments, DataArguments))
-    model_args, data_args = parser.parse_args_into_dataclasses(args=args)
-    if data_args.batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {data_args.batch_size}")
-    if data_args.fps <= 0:
-        raise ValueError(f"fps must be > 0, got {data_args.fps}")
-    if data_args.num_workers is not None and data_args.num_workers < 0:
-        raise ValueError(f"num_workers must be >= 0, got {data_args.num_workers}")
-    video_dir = data_args.video_dir or (os.path.join(data_args.data_dir, "videos") if data_args.data_dir else None)
-    if video_dir is None:
-        raise ValueError("Pass --video_dir (or --data_dir with a videos/ subfolder)")
-    if data_args.write_parquet and data_args.data_dir is None:
-        raise ValueError("--write_parquet needs --data_dir (the annotation files)")
+    # A bad command line (refused values included) ends in one line and SystemExit(2) (vsum.script_utils).
+    model_args, data_args = HfArgumentParser((ModelArguments, DataArguments)).parse_args_into_dataclasses(args=args)
+    with usage_errors():
+        if data_args.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {data_args.batch_size}")
+        if data_args.fps <= 0:
+            raise ValueError(f"fps must be > 0, got {data_args.fps}")
+        if data_args.num_workers is not None and data_args.num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {data_args.num_workers}")
+        if data_args.video_dir is None and data_args.data_dir is None:
+            raise ValueError("Pass --video_dir (or --data_dir with a videos/ subfolder)")
+        if data_args.write_parquet and data_args.data_dir is None:
+            raise ValueError("--write_parquet needs --data_dir (the annotation files)")
+    video_dir = data_args.video_dir or os.path.join(data_args.data_dir, "videos")
 
     accelerator = Accelerator()
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
@@ -394,4 +395,4 @@ def main(args: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run_script(main))  # errors in what the arguments point at: one line, exit code 1 (VSUM_DEBUG=1: traceback)

@@ -33,7 +33,6 @@ python scripts/prepare_videoxum.py --data_dir dataset/ActivityNet/anno --push_to
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import shutil
@@ -53,6 +52,7 @@ from datasets.utils.py_utils import convert_file_size_to_int  # noqa: E402
 from vsum.data import FEATURES_INFO_FILENAME, VIDEOXUM_SPLIT_FILES, load_videoxum, read_features_info  # noqa: E402
 from vsum.data.card import build_dataset_card, describe_source  # noqa: E402
 from vsum.io_utils import atomic_folder  # noqa: E402
+from vsum.script_utils import ArgumentParser, run_script  # noqa: E402
 
 
 class HubPushError(RuntimeError):
@@ -155,11 +155,11 @@ def push_copy(
         ) from error
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _build_parser() -> ArgumentParser:
+    """One-line errors with "did you mean" hints (vsum.script_utils); `--over` must not silently mean --overwrite."""
+    parser = ArgumentParser(
         prog="prepare_videoxum.py",
         description="Build VideoXum (or SynthXum) from the JSON files and write a Parquet copy or push it to the Hub.",
-        allow_abbrev=False,  # `--over` must not silently mean --overwrite
     )
     parser.add_argument("--data_dir", required=True, help="folder with train/val/test_videoxum.json")
     parser.add_argument("--features_dir", help="folder of cached <video_id>.npz features (e.g. feat/blip)")
@@ -270,4 +270,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_script(main))  # other bad paths (OSError): one line, exit code 1 (VSUM_DEBUG=1: traceback)
