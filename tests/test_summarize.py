@@ -293,10 +293,16 @@ def test_planted_symlinks_are_never_followed(exported, clips, tmp_path, capsys):
     args = ["summarize", str(video), "--model", exported, "--out", str(out), "--chapters", "--cutlist", "otio", *FAST]
     assert main(args) == 0
     assert victim.read_text() == "precious"
-    for name in names[:5]:
-        assert (out / name).is_file() and not (out / name).is_symlink(), name
-    summary = json.loads((out / "clip.summary.json").read_text())
+    # The planted links are not vsum's files: left alone (never followed, never replaced); the video takes its
+    # hashed name.
+    for name in names:
+        assert os.readlink(out / name) == str(victim), name
+    (json_file,) = out.glob("clip-*.summary.json")
+    summary = json.loads(json_file.read_text())
     assert summary["source"]["path"] == os.path.realpath(clips["short"])
+    name = json_file.name.removesuffix(".summary.json")
+    for suffix in (".highlights.mp4", ".saliency.png", ".chapters.vtt", ".otio"):
+        assert (out / f"{name}{suffix}").is_file() and not (out / f"{name}{suffix}").is_symlink(), suffix
 
     # A symlink at the lock file's name is refused, not followed.
     capsys.readouterr()
