@@ -5,6 +5,7 @@ Frames (1 fps) -> frozen BLIP ViT per frame ([CLS]) -> temporal position embeddi
 local attention (radius k) -> (a) a per-frame saliency logit, (b) BLIP's text decoder cross-attending to the frames.
 """
 
+import copy
 import math
 import os
 from dataclasses import dataclass
@@ -843,8 +844,11 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
                 modules are not run again. Instead of `pixel_values` / `frame_embeds`.
             generation_config ([`~transformers.GenerationConfig`], *optional*):
                 The decoding recipe; defaults to `self.generation_config` (3 beams, 10 to 128 tokens for a new model;
-                a checkpoint's own `generation_config.json` when loaded).
-            generate_kwargs: override single fields of it (e.g. `num_beams=1, max_new_tokens=20`).
+                a checkpoint's own `generation_config.json` when loaded). Never modified.
+            generate_kwargs: override single fields of it (e.g. `num_beams=1, max_new_tokens=20`). They are merged
+                into a copy of the recipe here, so the text decoder gets one config (no transformers warning). A length
+                given one way replaces the recipe's other way: `max_new_tokens` drops its `max_length` (and vice
+                versa), `min_new_tokens` its `min_length` (and vice versa). Other keys go to the decoder's forward.
 
         Returns:
             `torch.LongTensor` of shape `(batch, sequence_length)`: token ids, prompt included (use
@@ -874,15 +878,35 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         elif input_ids.shape[0] != batch:
             raise ValueError(f"input_ids has batch size {input_ids.shape[0]} but the frames have {batch}")
         decoder_memory, decoder_mask = self.decoder_memory(frame_features, frame_mask)
-        # transformers copies the config and applies `generate_kwargs` on top, so explicit arguments win.
+        generation_config, model_kwargs = self._merge_generation_kwargs(generation_config, generate_kwargs)
         return self.text_decoder.generate(
             input_ids=input_ids,
             attention_mask=attention_mask,
             encoder_hidden_states=decoder_memory,
             encoder_attention_mask=decoder_mask.long(),
-            generation_config=generation_config if generation_config is not None else self.generation_config,
-            **generate_kwargs,
+            generation_config=generation_config,
+            **model_kwargs,
         )
+
+    #: Pairs of `GenerationConfig` fields that bound the same length two ways (total, or new tokens only).
+    _LENGTH_ALTERNATIVES = (("max_new_tokens", "max_length"), ("min_new_tokens", "min_length"))
+
+    def _merge_generation_kwargs(
+        self, generation_config: GenerationConfig | None, generate_kwargs: dict
+    ) -> tuple[GenerationConfig, dict]:
+        """A copy of `generation_config` (default: `self.generation_config`) with the generation fields of
+        `generate_kwargs` set, and the remaining (model) kwargs. transformers deprecates a config passed together with
+        generation arguments, and warns when `max_new_tokens` meets the recipe's `max_length`: here the caller's
+        length replaces the recipe's other form of it, as an explicit argument should."""
+        generation_config = copy.deepcopy(
+            generation_config if generation_config is not None else self.generation_config
+        )
+        for first, second in self._LENGTH_ALTERNATIVES:
+            for given, other in ((first, second), (second, first)):
+                if generate_kwargs.get(given) is not None and generate_kwargs.get(other) is None:
+                    setattr(generation_config, other, None)
+        model_kwargs = generation_config.update(**generate_kwargs)
+        return generation_config, model_kwargs
 
     # ------------------------------------------------------------------ BLIP weights
 
