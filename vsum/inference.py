@@ -140,7 +140,9 @@ def encode_video(
         path: the video file. fps, max_frames: the sampling (`vsum.processing_vsum`); default: the processor's.
         chunk_size (`int`, *optional*): frames per ViT call (default `model.config.vision_chunk_size`).
         decode_backend (`str`, *optional*): `"auto"`, `"pyav"` or `"decord"` (tried first; the other is the fallback).
-        progress (`callable`, *optional*): called with `(frames done, frames total)` after each chunk.
+        progress (`callable`, *optional*): called with `(0, frames total)` once the video is probed, just before
+            decoding starts (so a caller knows the total, and can start a rate's clock, before the first chunk), then
+            with `(frames done, frames total)` after each chunk.
         dtype (*optional*): compute precision of the ViT (`"auto"`, `"float32"`, `"bfloat16"`, `"float16"`); `None`
             keeps the model's dtype. The features are returned in float32 whatever it is.
         max_duration (`float`, *optional*): refuse videos longer than this many seconds (`ValueError`).
@@ -169,6 +171,8 @@ def encode_video(
     done = 0
     chunks = _frame_chunks(path, video_processor, fps, max_frames, chunk_size, decode_backend, info, pin=on_cuda)
     precision = _autocast(model, dtype)
+    if progress is not None:
+        progress(0, total)
     with torch.inference_mode(), precision:
         for pixel_values, times in _prefetch(chunks, prefetch):
             pixel_values = pixel_values.to(device, _model_dtype(model), non_blocking=on_cuda)  # (n, 3, H, W)

@@ -27,6 +27,7 @@ decord and PyAV are imported lazily: remote code must not import packages the us
 
 import logging
 import math
+import numbers
 import os
 import warnings
 from collections.abc import Iterator
@@ -90,6 +91,43 @@ class VideoInfo:
         return len(self.frame_timestamps)
 
 
+def _check_number(name: str, value, integer: bool = False, optional: bool = False, minimum: float = 0):
+    """`value` as a float (or int) after checking it is a finite real number > `minimum` (>= 1 for integers);
+    `ValueError` naming `name`, what is expected and what was given otherwise (strings, bools, NaN, 0...)."""
+    if value is None and optional:
+        return None
+    number = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if integer:
+        if not (number and float(value).is_integer() and value >= 1):
+            raise ValueError(f"{name} must be an integer >= 1{' or None' if optional else ''}, got {value!r}")
+        return int(value)
+    if not (number and value > minimum):
+        raise ValueError(f"{name} must be a finite number > {minimum:g}{' or None' if optional else ''}, got {value!r}")
+    return float(value)
+
+
+def _check_path(path) -> str:
+    """`path` as a `str` file name; `ValueError` for anything else (numbers, `None`, bytes...)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a file name (str or os.PathLike), got {_describe(path)}")
+    path = os.fspath(path)
+    if not isinstance(path, str):
+        raise ValueError(f"path must be a file name (str or os.PathLike), got a path of {type(path).__name__}")
+    return path
+
+
+def _describe(value) -> str:
+    """A short description of a wrong argument, with a hint for the usual mistakes."""
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return f"a {value.ndim}-D array of shape {tuple(value.shape)}"
+    name = type(value).__name__
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"{name} (raw file contents? pass the file's path)"
+    if type(value).__module__.startswith("PIL."):
+        return f"{name} (one picture? pass the frames as an array (frames, height, width, 3))"
+    return name
+
+
 def local_media_path(path: str | os.PathLike) -> str:
     """`path` as an absolute file name for FFmpeg (PyAV, decord).
 
@@ -130,9 +168,8 @@ def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> V
     """
     import av
 
-    path = os.fspath(path)
-    if max_duration is not None and not max_duration > 0:
-        raise ValueError(f"max_duration must be > 0 seconds or None, got {max_duration}")
+    path = _check_path(path)
+    _check_number("max_duration", max_duration, optional=True)
     if not os.path.exists(path):
         raise _video_error(path, "file not found")
     if os.path.isdir(path):
@@ -207,10 +244,8 @@ def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> V
 
 def sample_times(duration: float, fps: float = 1.0, max_frames: int | None = None) -> np.ndarray:
     """Sampling times `t_i = i / fps < duration` in seconds, evenly thinned to `max_frames`; see the module docstring."""
-    if not fps > 0 or not math.isfinite(fps):
-        raise ValueError(f"fps must be > 0, got {fps}")
-    if max_frames is not None and (isinstance(max_frames, bool) or int(max_frames) != max_frames or max_frames < 1):
-        raise ValueError(f"max_frames must be an integer >= 1 or None, got {max_frames}")
+    fps = _check_number("fps", fps)
+    max_frames = _check_number("max_frames", max_frames, integer=True, optional=True)
     num_samples = max(1, math.ceil(duration * fps - 1e-6))
     if max_frames is not None and num_samples > max_frames:
         # Thinned without materialising all samples: a 1.8 KB file may claim days of duration.
@@ -267,10 +302,10 @@ def iter_video_frames(
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}, got {backend!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
-    if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, (int, np.integer)) or chunk_bytes < 1:
-        raise ValueError(f"chunk_bytes must be an integer >= 1, got {chunk_bytes!r}")
+    path = _check_path(path) if info is None else path
+    chunk_size = _check_number("chunk_size", chunk_size, integer=True)
+    chunk_bytes = _check_number("chunk_bytes", chunk_bytes, integer=True)
+    sample_times(1.0, fps, max_frames)  # checks fps and max_frames before the file is opened
     if min_size is not None:
         min_size = tuple(min_size)
         if len(min_size) != 2 or not all(
@@ -553,15 +588,38 @@ class VsumVideoProcessor(BaseVideoProcessor):
             - **pixel_values** -- `(batch, frames, 3, height, width)` float, zero for padded frames.
             - **frame_mask** -- `(batch, frames)`, 1 for real frames, 0 for padding.
             - **frame_timestamps** -- `(batch, frames)` seconds of each sampled frame, -1 for padding.
+
+        Raises:
+            `ValueError` naming the argument (and the video's index), what was expected and what was given, for
+            anything else than paths, 4-D arrays/tensors or a list of them (scalars, bytes, PIL images, dicts),
+            empty or non-RGB frames, non-numeric, NaN/infinite or out-of-range ([0, 255]) frame values, non-finite,
+            negative or decreasing `frame_timestamps`, and `fps`/`max_frames`/`chunk_size`/`max_duration` that are
+            not positive numbers. Float frames in [0, 1] are not rescaled again (warned; see `_check_frames`).
         """
-        fps = self.fps if fps is None else fps
-        max_frames = self.max_frames if max_frames is None else max_frames
-        max_duration = self.max_duration if max_duration is None else max_duration
+        fps = _check_number("fps", self.fps if fps is None else fps)
+        max_frames = _check_number(
+            "max_frames", self.max_frames if max_frames is None else max_frames, integer=True, optional=True
+        )
+        max_duration = _check_number(
+            "max_duration", self.max_duration if max_duration is None else max_duration, optional=True
+        )
         decode_backend = decode_backend or self.decode_backend
-        chunk_size = chunk_size or self.chunk_size
-        if isinstance(videos, (str, os.PathLike)) or _is_frames(videos):
+        if decode_backend not in BACKENDS:
+            raise ValueError(f"decode_backend must be one of {', '.join(map(repr, BACKENDS))}, got {decode_backend!r}")
+        chunk_size = _check_number("chunk_size", self.chunk_size if chunk_size is None else chunk_size, integer=True)
+        if isinstance(videos, (str, os.PathLike, np.ndarray, torch.Tensor)):
+            if not _is_frames(videos) and not isinstance(videos, (str, os.PathLike)):
+                raise ValueError(
+                    f"videos must be a video file path or an array of frames (frames, height, width, 3), got "
+                    f"{_describe(videos)}"
+                )
             videos = [videos]
             frame_timestamps = None if frame_timestamps is None else [frame_timestamps]
+        elif not isinstance(videos, (list, tuple)):
+            raise ValueError(
+                "videos must be a video file path, an array of frames (frames, height, width, 3) or a list of them, "
+                f"got {_describe(videos)}"
+            )
         if len(videos) == 0:
             raise ValueError("videos is empty: pass at least one video path or array of frames")
         if frame_timestamps is not None and len(frame_timestamps) != len(videos):
@@ -569,7 +627,13 @@ class VsumVideoProcessor(BaseVideoProcessor):
 
         pixel_values, timestamps = [], []
         for index, video in enumerate(videos):
+            given_stamps = None if frame_timestamps is None else frame_timestamps[index]
             if isinstance(video, (str, os.PathLike)):
+                if given_stamps is not None:
+                    raise ValueError(
+                        f"video {index} is a file: its times come from the file, frame_timestamps are for arrays of "
+                        "frames (pass None for files)"
+                    )
                 chunks = [
                     (self.preprocess_frames(frames, **kwargs), stamps)
                     for frames, stamps in iter_video_frames(
@@ -585,19 +649,19 @@ class VsumVideoProcessor(BaseVideoProcessor):
                 pixel_values.append(torch.cat([c[0] for c in chunks]))
                 timestamps.append(np.concatenate([c[1] for c in chunks]))
             elif _is_frames(video):
-                if len(video) == 0:
-                    raise ValueError(f"video {index} has no frames")
-                stamps = None if frame_timestamps is None else np.asarray(frame_timestamps[index], dtype=np.float64)
-                if stamps is None:
+                frame_kwargs = _check_frames(index, video, kwargs)
+                if given_stamps is None:
                     stamps = np.arange(len(video)) / fps
+                else:
+                    stamps = _check_timestamps(index, given_stamps)
                 if len(stamps) != len(video):
                     raise ValueError(f"video {index} has {len(video)} frames but {len(stamps)} frame_timestamps")
-                pixel_values.append(self.preprocess_frames(video, **kwargs))
+                pixel_values.append(self.preprocess_frames(video, **frame_kwargs))
                 timestamps.append(stamps)
             else:
                 raise ValueError(
                     f"video {index} must be a file path or an array of frames (frames, height, width, 3), "
-                    f"got {type(video).__name__}"
+                    f"got {_describe(video)}"
                 )
 
         max_length = max(len(v) for v in pixel_values)
@@ -639,6 +703,86 @@ class VsumVideoProcessor(BaseVideoProcessor):
 
 def _is_frames(value) -> bool:
     return isinstance(value, (np.ndarray, torch.Tensor)) and value.ndim == 4
+
+
+def _check_frames(index: int, video, kwargs: dict) -> dict:
+    """Checks one video given as an array `(frames, height, width, 3)` / `(frames, 3, height, width)` and returns the
+    keyword arguments to preprocess it with.
+
+    Refused (`ValueError` naming the video): empty dimensions, a channel count other than 1 or 3, non-numeric or
+    boolean dtypes, NaN/infinite values, and values outside [0, 255] (negative values are typically frames already
+    normalised with a mean/std, which would be normalised twice). Floating-point frames whose values all lie in
+    [0, 1] are taken as already rescaled: they are not divided by 255 again (which would feed the model near-black
+    frames), with a warning; pass uint8 frames, or floats in [0, 255], to avoid it. Nothing is decided for the
+    caller who sets `do_rescale` explicitly.
+    """
+    shape = tuple(video.shape)
+    if 0 in shape:
+        raise ValueError(f"video {index}: frames must not be empty, got shape {shape}")
+    if shape[-1] not in (1, 3) and shape[1] not in (1, 3):
+        raise ValueError(
+            f"video {index}: frames must be (frames, height, width, 3) or (frames, 3, height, width) with 1 or 3 "
+            f"channels, got shape {shape}"
+        )
+    is_tensor = isinstance(video, torch.Tensor)
+    dtype = video.dtype
+    floating = dtype.is_floating_point if is_tensor else np.issubdtype(dtype, np.floating)
+    integer = (
+        (not dtype.is_floating_point and not dtype.is_complex and dtype != torch.bool)
+        if is_tensor
+        else (np.issubdtype(dtype, np.integer))
+    )
+    if not (floating or integer):
+        raise ValueError(f"video {index}: frames must be integer (uint8) or floating-point numbers, got dtype {dtype}")
+    if dtype in (np.uint8, torch.uint8):
+        return kwargs  # the usual case: every value is valid
+    if floating:
+        finite = torch.isfinite(video) if is_tensor else np.isfinite(video)
+        if not bool(finite.all()):
+            bad = ~finite
+            frames = (bad.flatten(1).any(1) if is_tensor else bad.reshape(len(bad), -1).any(1)).nonzero()
+            frames = [int(f) for f in (frames[0] if is_tensor else frames[0])][:5]
+            raise ValueError(
+                f"video {index}: frames contain {int(bad.sum())} NaN or infinite values "
+                f"(frame{'s' if len(frames) > 1 else ''} {', '.join(map(str, frames))})"
+            )
+    low, high = float(video.min()), float(video.max())
+    if low < 0 or high > 255:
+        raise ValueError(
+            f"video {index}: frame values must be in [0, 255] (or [0, 1] for floats), got min {low:g}, max {high:g}"
+            f"{' (frames already normalised?)' if low < 0 else ''}"
+        )
+    if floating and high <= 1 and "do_rescale" not in kwargs:
+        warnings.warn(
+            f"video {index}: float frames with values in [0, 1] are taken as already rescaled and are not divided "
+            "by 255 again; pass uint8 frames (or floats in [0, 255]) to silence this warning",
+            UserWarning,
+            stacklevel=4,
+        )
+        return {**kwargs, "do_rescale": False}
+    return kwargs
+
+
+def _check_timestamps(index: int, stamps) -> np.ndarray:
+    """One video's `frame_timestamps` as float64 seconds: a flat list of finite, non-negative, non-decreasing
+    numbers (-1 marks padding in the output, and a later sample cannot come before an earlier one)."""
+    try:
+        values = np.asarray(stamps.cpu() if isinstance(stamps, torch.Tensor) else stamps, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"video {index}: frame_timestamps must be numbers (seconds), got {stamps!r}") from None
+    if values.ndim != 1:
+        raise ValueError(f"video {index}: frame_timestamps must be a flat list of seconds, got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError(f"video {index}: frame_timestamps must be finite, got {values.tolist()}")
+    if len(values) and values.min() < 0:
+        raise ValueError(f"video {index}: frame_timestamps must be >= 0 seconds, got {values.min()}")
+    decreasing = np.flatnonzero(np.diff(values) < 0)
+    if len(decreasing):
+        k = int(decreasing[0]) + 1
+        raise ValueError(
+            f"video {index}: frame_timestamps must not decrease, got {values[k]} after {values[k - 1]} (frame {k})"
+        )
+    return values
 
 
 class VsumProcessor(ProcessorMixin):
@@ -784,6 +928,24 @@ class VsumProcessor(ProcessorMixin):
             raise ValueError(
                 f"frame_mask shape {tuple(mask.shape)} does not match saliency_logits {tuple(logits.shape)}"
             )
+        nan = torch.isnan(logits) & mask
+        if nan.any():
+            rows = torch.nonzero(nan.any(1)).flatten().tolist()
+            raise ValueError(
+                f"saliency_logits contain {int(nan.sum())} NaN values among the real frames (videos {rows}): the "
+                "model's output is invalid (NaN inputs, or an overflow in a low-precision dtype?)"
+            )
+        if frame_timestamps is not None:
+            frame_timestamps = torch.as_tensor(frame_timestamps).detach().cpu().double()
+            if frame_timestamps.dim() == 1:
+                frame_timestamps = frame_timestamps[None]
+            if frame_timestamps.shape != logits.shape:
+                raise ValueError(
+                    f"frame_timestamps shape {tuple(frame_timestamps.shape)} does not match saliency_logits "
+                    f"{tuple(logits.shape)}"
+                )
+            if not torch.isfinite(frame_timestamps[mask]).all():
+                raise ValueError("frame_timestamps contain NaN or infinite values among the real frames")
         interval = 1.0 / self.video_processor.fps
         results = []
         for row in range(logits.shape[0]):
@@ -791,7 +953,16 @@ class VsumProcessor(ProcessorMixin):
             if frame_timestamps is None:
                 stamps = np.arange(len(scores)) * interval
             else:
-                stamps = torch.as_tensor(frame_timestamps)[row].cpu().numpy()[mask[row].numpy()].astype(np.float64)
+                stamps = frame_timestamps[row][mask[row]].numpy()
+                decreasing = np.flatnonzero(np.diff(stamps) < 0)
+                if len(decreasing):
+                    k = int(decreasing[0]) + 1
+                    warnings.warn(
+                        f"video {row}: frame_timestamps decrease ({stamps[k]} after {stamps[k - 1]}, frame {k}); a frame "
+                        "followed by an earlier one is given one sampling interval",
+                        UserWarning,
+                        stacklevel=2,
+                    )
             keyframes = select_keyframes(scores, ratio)
             ends = np.append(stamps[1:], stamps[-1] + interval) if len(stamps) else stamps
             # A sample covers [t, next sample time); repeated or unordered given times still get a positive span.
