@@ -463,3 +463,24 @@ def test_the_package_entry_points_generate_quietly(tiny_model, tiny_processor):
         )
     assert len(captions) == 2
     assert not [line for line in said if any(word in line for word in FORBIDDEN)], said
+
+
+def test_chapter_captions_take_a_callers_length_without_warnings(tiny_model, tiny_processor):
+    # A caller's `max_new_tokens` replaces the chapter recipe's `max_length` (before: both reached `generate` as
+    # arguments and transformers warned "Both `max_new_tokens` ... and `max_length` ... seem to have been set").
+    from vsum.chapters import caption_segments
+
+    torch.manual_seed(0)
+    frame_embeds = torch.randn(12, tiny_model.config.hidden_size)
+    tiny_model.generation_config.suppress_tokens = [tiny_model.generation_config.eos_token_id]  # length bound only
+    with captured_warnings() as said:
+        captions = caption_segments(
+            tiny_model,
+            tiny_processor,
+            frame_embeds,
+            [float(t) for t in range(12)],
+            [[0.0, 4.0], [4.0, 12.0]],
+            generate_kwargs={"max_new_tokens": 3, "min_new_tokens": 3},
+        )
+    assert not [line for line in said if any(word in line for word in FORBIDDEN)], said
+    assert [len(tiny_processor.tokenizer(text, add_special_tokens=False).input_ids) for text in captions] == [3, 3]

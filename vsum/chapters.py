@@ -15,6 +15,7 @@ A caption that says nothing ([`chapter_title`]: empty, one word, or only stop-wo
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -104,7 +105,12 @@ def caption_segments(
         )
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    kwargs = {**CHAPTER_GENERATE_KWARGS, **(generate_kwargs or {})}
+    # The chapter recipe goes into a copy of the model's generation config and the caller's overrides stay arguments:
+    # `VsumModel.generate` then lets a caller's `max_new_tokens` replace the recipe's `max_length` (both as arguments
+    # would make transformers warn and keep both).
+    generation_config = copy.deepcopy(model.generation_config)
+    generation_config.update(**CHAPTER_GENERATE_KWARGS)
+    kwargs = dict(generate_kwargs or {})
     parameter = next(model.parameters())
     groups = segment_frame_indices(timestamps, segments)
     captions: list[str] = []
@@ -120,6 +126,7 @@ def caption_segments(
             ids = model.generate(
                 frame_embeds=embeds.to(device=parameter.device, dtype=parameter.dtype),
                 frame_mask=mask.to(parameter.device),
+                generation_config=generation_config,
                 **kwargs,
             )
         captions.extend(text.strip() for text in processor.batch_decode(ids))
