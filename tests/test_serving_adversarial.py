@@ -146,6 +146,31 @@ def test_fetch_url_deadline_holds_while_the_headers_trickle_in(scheme):
     assert elapsed < 2.0 + 1.0, elapsed
 
 
+def test_fetch_url_deadline_holds_while_the_name_resolves(monkeypatch):
+    # getaddrinfo has no timeout of its own: a name server that answers after 5 s must not hold a 1 s download.
+    import socket as socket_module
+
+    real = socket_module.getaddrinfo
+
+    def slow_getaddrinfo(*args, **kwargs):
+        time.sleep(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(socket_module, "getaddrinfo", slow_getaddrinfo)
+    started = time.monotonic()
+    with pytest.raises(RequestError) as caught:
+        fetch_url("http://slow-dns.example/v.mp4", timeout_s=1.0, address_policy=only_localhost)
+    elapsed = time.monotonic() - started
+    assert caught.value.status == 408 and "did not finish within 1 s" in str(caught.value)
+    assert elapsed < 1.0 + 0.5, elapsed
+
+
+def test_fetch_url_refuses_a_bad_port_as_a_client_error():
+    with pytest.raises(RequestError) as caught:
+        fetch_url("http://127.0.0.1:99999999/v.mp4", timeout_s=1.0, address_policy=only_localhost)
+    assert caught.value.status == 400 and "port" in str(caught.value)
+
+
 # -- 2. messages are one line and name no server path, whatever the file name ---------------------------------------
 
 

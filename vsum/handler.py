@@ -34,6 +34,7 @@ import os
 import socket
 import ssl
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -363,7 +364,31 @@ class _PinnedHTTPSConnection(_PinnedConnectionMixin, http.client.HTTPSConnection
         self.sock = self._context.wrap_socket(self._connect_socket(), server_hostname=self.host)
 
 
-def _checked_address(url: str, address_policy: AddressPolicy) -> tuple[urllib.parse.SplitResult, str]:
+def _resolve(host: str, port: int, deadline: float, timeout_s: float) -> list:
+    """`socket.getaddrinfo` under the download's deadline: the resolver has no timeout of its own (a slow or
+    malicious name server could hold the request for its full retry cycle), so it runs in a daemon thread that is
+    abandoned when the deadline passes."""
+    answer: list = []
+
+    def lookup() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, ValueError, UnicodeError) as error:
+            answer.append(error)
+
+    worker = threading.Thread(target=lookup, name="vsum-resolve", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if not answer:
+        raise RequestError(f"the download did not finish within {timeout_s:g} s (resolving {host!r})", 408)
+    if isinstance(answer[0], BaseException):
+        raise RequestError(f"cannot resolve the URL's host {host!r}", 400)
+    return answer[0]
+
+
+def _checked_address(
+    url: str, address_policy: AddressPolicy, deadline: float, timeout_s: float
+) -> tuple[urllib.parse.SplitResult, str]:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise RequestError("only http(s) URLs with a host are accepted", 400)
@@ -371,9 +396,9 @@ def _checked_address(url: str, address_policy: AddressPolicy) -> tuple[urllib.pa
         raise RequestError("URLs with credentials are refused", 400)
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (OSError, ValueError, UnicodeError):
-        raise RequestError(f"cannot resolve the URL's host {parts.hostname!r}", 400) from None
+    except ValueError:
+        raise RequestError(f"the URL's port is not a valid port number ({parts.netloc!r})", 400) from None
+    infos = _resolve(parts.hostname, port, deadline, timeout_s)
     addresses = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
@@ -397,7 +422,7 @@ def fetch_url(
     """Downloads `url` under the rules of the module docstring; raises [`RequestError`] otherwise."""
     deadline = time.monotonic() + timeout_s
     for _ in range(MAX_REDIRECTS + 1):
-        parts, address = _checked_address(url, address_policy)
+        parts, address = _checked_address(url, address_policy, deadline, timeout_s)
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise RequestError(f"the download did not finish within {timeout_s:g} s", 408)
