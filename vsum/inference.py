@@ -309,8 +309,12 @@ def default_num_workers() -> int:
 def _decode_worker(tasks, results, release, video_processor, options: dict) -> None:
     """Worker process: decodes + preprocesses videos from `tasks`, sends chunks to `results` (shared memory). It
     stays alive until `release` is set: the receiver fetches a shared tensor's memory from its sender process."""
+    import signal
     import warnings
 
+    # Ctrl-C reaches the whole process group: the parent stops its workers itself (no worker tracebacks under the
+    # one "vsum: interrupted" line).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)  # the decoders use their own threads; preprocessing stays on one core per worker
     while (task := tasks.get()) is not None:
         index, path = task
