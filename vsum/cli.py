@@ -165,8 +165,10 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Summarize each VIDEO (files or folders of videos). Writes <name>.summary.json, <name>.highlights.mp4 "
             "and <name>.saliency.png into --out (<name> is the file's stem, or <stem>-<hash> when another video "
-            "already uses it). A video already summarized there from the same file with the same model and "
-            "settings is skipped; otherwise it is recomputed. Without --model (or $VSUM_MODEL) the demo checkpoint "
+            "already uses it or a file vsum did not write holds one of its names: such files are never replaced "
+            "or removed). A video already summarized there from the same file with the same model and "
+            "settings is skipped, without loading the model; otherwise it is recomputed. Ctrl-C stops with exit "
+            "code 130 and leaves every summary whole. Without --model (or $VSUM_MODEL) the demo checkpoint "
             "shipped with vsum is used: it only knows synthetic shapes. A file whose name starts with '-' goes "
             "after '--': vsum summarize --out o -- -clip.mp4"
         ),
@@ -206,7 +208,10 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
         "knapsack picks pieces at least S long; default: 0, off)",
     )
     parser.add_argument(
-        "--fps", type=_fps, default=None, help="frames sampled per second (default: the processor's, 1)"
+        "--fps",
+        type=_fps,
+        default=None,
+        help=f"frames sampled per second, at most {MAX_FPS:g} (default: the processor's, 1)",
     )
     parser.add_argument(
         "--max-frames",
@@ -227,7 +232,8 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
         type=_num_beams,
         default=None,
         metavar="N",
-        help="beam search width (default: the checkpoint's generation_config, its training recipe)",
+        help=f"beam search width, at most {MAX_NUM_BEAMS} (default: the checkpoint's generation_config, its training "
+        "recipe)",
     )
     parser.add_argument(
         "--num-workers",

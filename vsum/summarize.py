@@ -581,8 +581,6 @@ def summarize_many(
     """
     from tqdm.auto import tqdm
 
-    from .inference import encode_videos
-
     if model is None and load_model is None:
         raise ValueError("summarize_many needs a model or load_model")
     settings = dict(
@@ -714,6 +712,8 @@ def summarize_many(
                 if bar is not None:
                     bar.total = total
                     bar.update(done - bar.n)
+                    if done >= total:
+                        bar.close()  # decoded: the bar goes before the summary's lines are printed
 
             try:
                 summarize_one(video, source, claimed, on_progress=on_progress)
@@ -723,6 +723,8 @@ def summarize_many(
                 if bar is not None:
                     bar.close()
         elif todo:
+            from .inference import encode_videos  # (imports transformers and torchvision: not for a done rerun)
+
             results = encode_videos(
                 [video for video, _, _ in todo],
                 model,
