@@ -622,7 +622,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(
     messages = [re.sub(r"^\[RANK \d+\] ", "", record.getMessage()) for record in caplog.records]  # accelerate's prefix
     if point == "after_checkpoint":
         assert "The evaluation at step 2 is missing from the checkpoint: evaluating now" in messages
-        assert [m for m in messages if m.startswith("New best f1_mean=") and "at step 2 (previous: none)" in m]
+        assert [m for m in messages if m.startswith("New best combined_score=") and "at step 2 (previous: none)" in m]
     # Quiet by default: no per-checkpoint library lines, no shared-tensor warning, metrics rounded on one line.
     assert not [m for m in messages if "Saving current state" in m or "Removed shared tensor" in m]
     eval_lines = [m for m in messages if m.startswith("eval step ")]
