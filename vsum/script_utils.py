@@ -22,8 +22,10 @@ if __name__ == "__main__":
   data) end in [`run_script`] with the same one line and exit code 1, as `vsum summarize` does.
 * Anything else is a bug and keeps its traceback. `VSUM_DEBUG=1` shows the traceback of every error.
 * Under a multi-process launch (`accelerate launch`, `torchrun`) every process parses the same command line, so only
-  the main process (rank 0) prints a bad command line; another error prints at most one line per process, tagged
-  with its rank on the other processes (`train.py [rank 1]: error: ...`: an error only one process meets is not lost).
+  the main process (rank 0) prints a bad command line. Another error is printed at once by the main process; the
+  other processes wait [`NON_MAIN_ERROR_DELAY_S`] first, tagged with their rank (`train.py [rank 1]: error: ...`):
+  when the main process failed too, the launcher has stopped them by then (one line in all), and an error that only
+  another process meets is not lost.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import contextlib
 import difflib
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
@@ -45,6 +48,10 @@ DEBUG_ENV = "VSUM_DEBUG"
 EXPECTED_ERRORS = (ValueError, OSError)
 #: Exit codes: a bad command line (argparse's), and a failure on what it points at.
 USAGE_EXIT_CODE, ERROR_EXIT_CODE = 2, 1
+#: Seconds a process other than the main one waits before printing its error (see the module docstring): torchrun
+#: stops the others once the main process has exited, which took 1.5 s after its error line on a loaded 2-core
+#: machine. Only an error the main process does not meet waits this long (the main one then waits on it anyway).
+NON_MAIN_ERROR_DELAY_S = 10.0
 
 
 def debug_enabled() -> bool:
@@ -171,6 +178,8 @@ def run_script(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] 
         if debug_enabled():
             raise
         rank = process_rank()
+        if rank != 0:
+            time.sleep(NON_MAIN_ERROR_DELAY_S)  # the main process's line comes first, usually alone
         where = prog if rank == 0 else f"{prog} [rank {rank}]"
         print(f"{where}: error: {error_message(error)}", file=sys.stderr, flush=True)
         return ERROR_EXIT_CODE
