@@ -192,3 +192,25 @@ def test_sampler_with_dataloader_and_collator(tiny_processor):
     assert sum(int(b["frame_mask"].sum()) for b in batches) == sum(len(r["frame_embeds"]) for r in rows)
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         LengthGroupedSampler(0, [1, 2])
+
+
+def test_video_rows_are_decoded_at_the_processor_size_not_full_resolution(tiny_processor, tmp_path, monkeypatch):
+    """A large training video is decoded downscaled (at most twice the processor's 32x32), as the processor does."""
+    import vsum.processing_vsum as processing
+
+    path = write_video(tmp_path / "large.mp4", duration=3.0, fps=5, width=640, height=480)
+    decoded_shapes = []
+    original = processing.iter_video_frames
+
+    def recording(*args, **kwargs):
+        for frames, times in original(*args, **kwargs):
+            decoded_shapes.append(tuple(frames.shape))
+            yield frames, times
+
+    monkeypatch.setattr(processing, "iter_video_frames", recording)
+    row = {"video_id": "large", "video": path, "vsum_onehot": [[0, 1, 0]], "text_summary": "red"}
+    batch = VsumDataCollator(tiny_processor)([row])
+    assert decoded_shapes and all(max(shape[1:3]) <= 2 * 32 * 4 / 3 + 1 for shape in decoded_shapes), decoded_shapes
+    monkeypatch.setattr(processing, "iter_video_frames", original)
+    expected = tiny_processor(videos=[path], return_tensors="pt")
+    torch.testing.assert_close(batch["pixel_values"], expected["pixel_values"])

@@ -174,7 +174,12 @@ class VsumDataCollator:
         available = len(sample_frame_indices(info.frame_timestamps, info.duration, self.fps))
         length = self._target_length(available, labels, "video", row_name)
         chunks, count = [], 0
-        for frames, _ in iter_video_frames(path, self.fps, None, self.chunk_size, self.decode_backend, info=info):
+        # Decoded at (twice) the processor's size, not full resolution: memory bounded for 4K training videos too.
+        min_size = self.processor.video_processor.decode_min_size()
+        frames_iter = iter_video_frames(
+            path, self.fps, None, self.chunk_size, self.decode_backend, info=info, min_size=min_size
+        )
+        for frames, _ in frames_iter:
             frames = frames[: length - count]
             chunks.append(self.processor.video_processor.preprocess_frames(frames))
             count += len(frames)
