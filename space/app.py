@@ -33,8 +33,7 @@ from vsum.devices import DTYPE_HELP, DTYPES
 from vsum.handler import one_line, printable
 from vsum.io_utils import atomic_path
 from vsum.loading import DEMO_CHECKPOINT, DEMO_VIDEO, load_model_and_processor, resolve_model_name
-from vsum.pipeline import DEFAULT_MAX_PIXELS, check_frame_size
-from vsum.processing_vsum import local_media_path
+from vsum.processing_vsum import DEFAULT_MAX_PIXELS, local_media_path
 from vsum.summarize import output_paths, summarize_to_files
 
 
@@ -166,8 +165,7 @@ def summarize_upload(
 
     try:
         # One probe: the caps are checked on it, then the encoder reuses it (the video is not probed again).
-        info = inference.probe_video(video, max_duration=max_duration)
-        check_frame_size(info, max_pixels)
+        info = inference.probe_video(video, max_duration=max_duration, max_pixels=max_pixels)
         encoded = inference.encode_video(
             video, model, processor, progress=on_progress, max_duration=max_duration, info=info
         )

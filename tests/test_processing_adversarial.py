@@ -309,3 +309,39 @@ def test_encode_progress_reports_the_start_before_the_first_chunk(tiny_model, ti
         video_dir["cfr"], tiny_model, tiny_processor, chunk_size=2, prefetch=0, progress=lambda *a: events.append(a)
     )
     assert events == [(0, 5), "chunk", (2, 5), "chunk", (4, 5), "chunk", (5, 5)]
+
+
+def test_probe_refuses_large_frames_from_the_header_before_decoding(tmp_path, monkeypatch):
+    """`max_pixels` is checked on the stream header: a frame too large is refused without decoding one."""
+    import av
+
+    path = write_video(tmp_path / "wide.mp4", duration=1.0, fps=5, width=320, height=240)
+    decoded = []
+    real_open = av.open
+
+    class Spy:
+        def __init__(self, container):
+            self._container = container
+
+        def __getattr__(self, name):
+            return getattr(self._container, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return self._container.__exit__(*exc)
+
+        def decode(self, *args, **kwargs):
+            decoded.append(args)
+            return self._container.decode(*args, **kwargs)
+
+    monkeypatch.setattr(av, "open", lambda *args, **kwargs: Spy(real_open(*args, **kwargs)))
+    with pytest.raises(
+        ValueError, match=r"wide\.mp4: video frames are 320x240 \(76,800 pixels\), more than the allowed"
+    ):
+        probe_video(path, max_pixels=320 * 240 - 1)
+    assert decoded == []
+    assert probe_video(path, max_pixels=320 * 240).width == 320 and decoded  # at the cap: accepted (and decoded)
+    with pytest.raises(ValueError, match="max_pixels"):
+        probe_video(path, max_pixels=0)

@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_DURATION_S = 1800.0
 DEFAULT_URL_TIMEOUT_S = 60.0
-#: 4096x2160 pixels a frame; the same number as `vsum.pipeline.DEFAULT_MAX_PIXELS` (this file imports nothing from
+#: 4096x2160 pixels a frame; the same number as `vsum.processing_vsum.DEFAULT_MAX_PIXELS` (this file imports nothing from
 #: the folder it is served from, so it is repeated here; a test checks they agree).
 DEFAULT_MAX_PIXELS = 4096 * 2160
 MAX_REDIRECTS = 5

@@ -61,8 +61,6 @@ PIPELINE_PARAMETERS = {
 }
 #: Name of a video given as bytes in results and error messages (its temporary file's path means nothing outside).
 BYTES_LABEL = "input"
-#: The frame size cap of the endpoint handler and the Space (`max_pixels`): 4096x2160 (DCI 4K) pixels a frame.
-DEFAULT_MAX_PIXELS = 4096 * 2160
 
 
 def check_parameter(name: str, value, kind: str):
@@ -111,18 +109,6 @@ def check_generate_kwargs(kwargs: dict) -> dict:
     return dict(kwargs)
 
 
-def check_frame_size(info, max_pixels: int | None) -> None:
-    """Raises `ValueError` naming the file, its frame size and the cap when a probed video's frames ([`VideoInfo`]
-    `width x height`) hold more than `max_pixels` pixels; `None` is no cap. Checked on the probe, before any frame of
-    the stream is decoded (a hostile 4000x4000 video is a few kilobytes and 48 MB a decoded frame)."""
-    if max_pixels is not None and info.width * info.height > max_pixels:
-        cap = f"{max_pixels:,} pixels" + (" (4096x2160)" if max_pixels == DEFAULT_MAX_PIXELS else "")
-        raise ValueError(
-            f"{info.path}: video frames are {info.width}x{info.height} ({info.width * info.height:,} pixels), "
-            f"more than the allowed maximum of {cap}"
-        )
-
-
 def resolve_allowed_path(path: str | os.PathLike, allowed_dir: str | os.PathLike) -> str:
     """The real path of `path` if it lies inside `allowed_dir` after resolving symlinks and `..`, else `ValueError`.
 
@@ -145,7 +131,7 @@ class VideoSummarizationPipeline(Pipeline):
     Parameters (at construction or per call): `ratio` (fraction of frames kept, default the model's
     `summary_ratio`), `fps`, `max_frames` (that many samples, evenly spread), `max_duration` (seconds: longer videos
     are refused), `max_bytes` (bytes inputs larger than this are refused), `max_pixels` (videos whose frames hold more
-    pixels are refused before decoding, see [`check_frame_size`]; default: no cap), `allowed_dir` (when set, file paths must
+    pixels are refused before decoding, checked by `probe_video` on the stream header; default: no cap), `allowed_dir` (when set, file paths must
     resolve inside it), `chapters` (`True`: a caption per selected segment in `result["chapters"]`,
     `[{"start", "end", "title"}]`, see `vsum.chapters`), `generate_kwargs` and the usual `generate` keywords ([`GENERATION_PARAMETERS`]; unset ones
     come from the model's `generation_config`). Anything else raises `ValueError` naming it. Floats are rounded as in
@@ -241,8 +227,7 @@ class VideoSummarizationPipeline(Pipeline):
     def _encode(self, path, label, fps, max_frames, max_duration, dtype=None, max_pixels=None):
         # One probe (handed to encode_video): the duration and frame size caps are checked before any frame is decoded.
         try:
-            info = probe_video(path, max_duration=max_duration)
-            check_frame_size(info, max_pixels)
+            info = probe_video(path, max_duration=max_duration, max_pixels=max_pixels)
             frame_embeds, timestamps, info = encode_video(
                 path,
                 self.model,

@@ -157,19 +157,33 @@ def _rotation_degrees(frame) -> int:
     return int(round((degrees or 0) / 90.0)) % 4 * 90
 
 
-def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> VideoInfo:
+#: The frame size cap of the pipeline (`max_pixels`), the endpoint handler and the Space: 4096x2160 (DCI 4K) pixels.
+DEFAULT_MAX_PIXELS = 4096 * 2160
+
+
+def frame_size_problem(width: int, height: int, max_pixels: int | None) -> str | None:
+    """The reason a `width x height` frame is refused under the cap `max_pixels` (`None`: no cap), or `None`."""
+    if max_pixels is None or width * height <= max_pixels:
+        return None
+    cap = f"{max_pixels:,} pixels" + (" (4096x2160)" if max_pixels == DEFAULT_MAX_PIXELS else "")
+    return f"video frames are {width}x{height} ({width * height:,} pixels), more than the allowed maximum of {cap}"
+
+
+def probe_video(path: str | os.PathLike, max_duration: float | None = None, max_pixels: int | None = None) -> VideoInfo:
     """Checks that `path` is a decodable video without trusting decord (which can crash on corrupt input).
 
     Demuxes every video packet with PyAV (cheap: no decoding), checks that the packets lie inside the file, and
     decodes the first frame. Raises `ValueError` naming the file and the reason for a missing file, a directory,
     an empty file, a file that is not a video, a still image (PNG/JPG..., whatever its extension), an audio-only
-    file, a video without frames, a truncated/corrupt file, or (with `max_duration`, seconds) a video longer than
-    `max_duration`.
+    file, a video without frames, a truncated/corrupt file, (with `max_duration`, seconds) a video longer than
+    `max_duration`, or (with `max_pixels`) a video whose frames hold more pixels than that: checked on the stream
+    header before any frame is decoded (a few-kilobyte file can declare 100000x100000 frames), then on the first frame.
     """
     import av
 
     path = _check_path(path)
     _check_number("max_duration", max_duration, optional=True)
+    _check_number("max_pixels", max_pixels, integer=True, optional=True)
     if not os.path.exists(path):
         raise _video_error(path, "file not found")
     if os.path.isdir(path):
@@ -192,6 +206,9 @@ def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> V
         codec = stream.codec_context.name
         if format_names & set(_IMAGE_FORMATS) or (codec in _IMAGE_CODECS and (stream.frames or 0) <= 1):
             raise _video_error(path, f"is a still image ({codec}), not a video")
+        problem = frame_size_problem(stream.codec_context.width, stream.codec_context.height, max_pixels)
+        if problem:
+            raise _video_error(path, problem)
         has_audio = bool(container.streams.audio)
         pts, frame_ends = [], []
         try:
@@ -215,6 +232,9 @@ def probe_video(path: str | os.PathLike, max_duration: float | None = None) -> V
             raise _video_error(path, f"corrupt video data, first frame does not decode ({_one_line(error)})") from None
         if first is None:
             raise _video_error(path, "no frame could be decoded")
+        problem = frame_size_problem(first.width, first.height, max_pixels)
+        if problem:
+            raise _video_error(path, problem)
         time_base = float(stream.time_base)
         frame_pts = np.unique(np.asarray(pts, dtype=np.int64))  # presentation order
         start = frame_pts[0]
