@@ -81,6 +81,17 @@ class VsumConfig(PreTrainedConfig):
             Keep the ViT frozen (no gradients, frames encoded under `torch.no_grad`).
         vision_chunk_size (`int`, *optional*, defaults to 64):
             Frames per ViT forward in `encode_frames`, so memory does not grow with video length.
+        hidden_size (`int`, *optional*):
+            Width of the temporal modules and the saliency head. Defaults to the ViT's hidden size (which it must
+            equal when the model has a ViT), or to `input_feature_size` for a feature-only model.
+        input_feature_size (`int`, *optional*):
+            Width of precomputed frame features (`frame_embeds`), e.g. 1024 for the GoogLeNet pool5 features of the
+            TVSum/SumMe HDF5 files. When set, the model runs on such features only: it has no ViT (`vision_config`
+            must be `None`; `pixel_values` raise), and a `Linear(input_feature_size, hidden_size)` projects the
+            features before the temporal modules when the two widths differ. `None`: the features are the ViT's.
+        use_text_decoder (`bool`, *optional*, defaults to `True`):
+            `False` makes a video-only model (the video summary alone, as in the TVSum/SumMe literature): no text
+            decoder (`text_config` must be `None`), the loss is the saliency loss, and `generate` raises.
         decoder_max_frames (`int`, *optional*, defaults to 512):
             The text decoder cross-attends to at most this many frames: a longer video's frame features are
             average-pooled over time in windows of `ceil(T / decoder_max_frames)` frames (per video, so padding
@@ -97,6 +108,11 @@ class VsumConfig(PreTrainedConfig):
     >>> config.hidden_size
     768
     >>> model = VsumModel(config)  # doctest: +SKIP
+
+    >>> # Video-only, on 1024-d frame features (TVSum/SumMe), projected to 256 for the TT + local attention:
+    >>> video_only = VsumConfig(input_feature_size=1024, hidden_size=256, use_text_decoder=False)
+    >>> video_only.vision_config is None and video_only.text_config is None
+    True
 
     ```"""
 
@@ -124,34 +140,73 @@ class VsumConfig(PreTrainedConfig):
     freeze_vision: bool = True
     vision_chunk_size: int = 64
     decoder_max_frames: int | None = 512
+    hidden_size: int | None = None
+    input_feature_size: int | None = None
+    use_text_decoder: bool = True
     initializer_range: float = 0.02
     tie_word_embeddings: bool = True
 
     def __post_init__(self, **kwargs):
         # Checkpoints before the prompt had one home stored its text here; the processor owns it now.
         kwargs.pop("prompt", None)
+        # A sub-config the model would not use is an error when given, and None otherwise (transformers fills in a
+        # default for None, which is dropped again below: saved video-only configs hold `null` there).
+        if self.input_feature_size is not None and self.vision_config is not None:
+            raise ValueError(
+                f"VsumConfig.vision_config is given but input_feature_size={self.input_feature_size!r}: a model on "
+                "precomputed features has no ViT; drop vision_config (or input_feature_size)"
+            )
+        if not self.use_text_decoder and self.text_config is not None:
+            raise ValueError(
+                "VsumConfig.text_config is given but use_text_decoder=False: a video-only model has no text decoder; "
+                "drop text_config (or set use_text_decoder=True)"
+            )
         super().__post_init__(**kwargs)
-        # The decoder cross-attends to frame features of the vision width.
-        self.text_config.encoder_hidden_size = self.vision_config.hidden_size
-        if self.temporal_layer_norm_eps is None:
-            self.temporal_layer_norm_eps = self.vision_config.layer_norm_eps
-        if self.temporal_num_heads is None:
-            self.temporal_num_heads = self.vision_config.num_attention_heads
-        if self.temporal_intermediate_size is None:
-            self.temporal_intermediate_size = 4 * self.vision_config.hidden_size
+        if self.input_feature_size is not None:
+            self.vision_config = None
+        if not self.use_text_decoder:
+            self.text_config = None
+        self._set_width_defaults()
+        if self.text_config is not None:
+            # The decoder cross-attends to frame features of the temporal modules' width.
+            self.text_config.encoder_hidden_size = self.hidden_size
         if self.local_attention_window == 0:
             self.local_attention_window = None
         self._validate_vsum_fields()
+        if self.text_config is None:
+            return
         # The decoder reads these from its own config; this config is their one source.
         self.text_config.label_smoothing = self.tsum_label_smoothing
         if self.decoder_dropout is not None:
             self.text_config.hidden_dropout_prob = self.decoder_dropout
             self.text_config.attention_probs_dropout_prob = self.decoder_dropout
 
-    @property
-    def hidden_size(self) -> int:
-        """Width of frame features (the ViT's hidden size), shared by the temporal modules and the decoder's keys."""
-        return self.vision_config.hidden_size
+    def _set_width_defaults(self):
+        """`hidden_size` and the temporal modules' unset sizes, from the ViT or (feature-only) the feature width."""
+        if not isinstance(self.input_feature_size, int) or isinstance(self.input_feature_size, bool):
+            if self.input_feature_size is not None:
+                raise ValueError(
+                    f"VsumConfig.input_feature_size={self.input_feature_size!r} is invalid: must be an int or None"
+                )
+        elif self.input_feature_size < 1:
+            raise ValueError(f"VsumConfig.input_feature_size={self.input_feature_size!r} is invalid: must be >= 1")
+        vision = self.vision_config
+        if vision is not None and self.hidden_size is not None and self.hidden_size != vision.hidden_size:
+            raise ValueError(
+                f"VsumConfig.hidden_size={self.hidden_size!r} is invalid: a model with a ViT works at the ViT's width "
+                f"{vision.hidden_size} (set input_feature_size for a model on other features)"
+            )
+        if self.hidden_size is None:
+            self.hidden_size = vision.hidden_size if vision is not None else self.input_feature_size
+        if not isinstance(self.hidden_size, int) or self.hidden_size < 1:
+            raise ValueError(f"VsumConfig.hidden_size={self.hidden_size!r} is invalid: must be a positive int")
+        if self.temporal_layer_norm_eps is None:
+            # BLIP's ViT value (1e-5) without a ViT.
+            self.temporal_layer_norm_eps = vision.layer_norm_eps if vision is not None else 1e-5
+        if self.temporal_num_heads is None:
+            self.temporal_num_heads = vision.num_attention_heads if vision is not None else 8
+        if self.temporal_intermediate_size is None:
+            self.temporal_intermediate_size = 4 * self.hidden_size
 
     @property
     def use_local_attention(self) -> bool:
@@ -222,7 +277,11 @@ class VsumConfig(PreTrainedConfig):
             self.temporal_final_layer_norm,
             "must be True or False",
         )
+        _check(
+            isinstance(self.use_text_decoder, bool), "use_text_decoder", self.use_text_decoder, "must be True or False"
+        )
         if self.prompt_token_ids is not None:
+            _check(self.text_config is not None, "prompt_token_ids", self.prompt_token_ids, "needs a text decoder")
             _check(
                 isinstance(self.prompt_token_ids, (list, tuple))
                 and len(self.prompt_token_ids) > 0

@@ -485,12 +485,21 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
 
     def __init__(self, config: VsumConfig):
         super().__init__(config)
-        self.vision_model = BlipVisionModel(config.vision_config)
+        # A model on precomputed features (`input_feature_size`) has no ViT, and projects its features to the
+        # temporal modules' width when the two differ.
+        self.vision_model = BlipVisionModel(config.vision_config) if config.vision_config is not None else None
+        self.input_projection = (
+            nn.Linear(config.input_feature_size, config.hidden_size)
+            if config.input_feature_size not in (None, config.hidden_size)
+            else None
+        )
         self.temporal_encoder = VsumTemporalEncoder(config) if config.temporal_num_layers > 0 else None
         self.local_attention = VsumLocalAttention(config) if config.use_local_attention else None
         self.saliency_head = nn.Linear(config.hidden_size, 1)
-        self.text_decoder = BlipTextLMHeadModel(config.text_config)
-        for index, layer in enumerate(self.text_decoder.bert.encoder.layer):
+        # Video-only models (`use_text_decoder=False`) have no decoder at all.
+        self.text_decoder = BlipTextLMHeadModel(config.text_config) if config.use_text_decoder else None
+        decoder_layers = self.text_decoder.bert.encoder.layer if self.text_decoder is not None else []
+        for index, layer in enumerate(decoder_layers):
             layer.crossattention = VsumTextCrossAttention(config.text_config, is_cross_attention=True, layer_idx=index)
             # Both attention cores through SDPA (fused kernels); parameter names unchanged.
             layer.attention.self = VsumTextSdpaSelfAttention(
@@ -499,10 +508,11 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             layer.crossattention.self = VsumTextSdpaSelfAttention(
                 config.text_config, is_cross_attention=True, layer_idx=index
             )
-        if config.freeze_vision:
+        if config.freeze_vision and self.vision_model is not None:
             self.vision_model.requires_grad_(False)
         self.post_init()
-        self.generation_config = default_generation_config(config)
+        if config.use_text_decoder:
+            self.generation_config = default_generation_config(config)
 
     # The loss mixes a saliency BCE and a token cross-entropy, so it cannot be renormalised by a token count: the
     # Trainer must not pass `num_items_in_batch` and scales the loss for gradient accumulation itself.
@@ -512,20 +522,30 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         super().adjust_generation_fn(generation_config, *args, **kwargs)
         # A checkpoint saved before generation defaults lived in `generation_config.json` has none: transformers then
         # derives one from config.json (greedy, 20 tokens); give it the recipe a new model has.
-        if generation_config is None and getattr(self.generation_config, "_from_model_config", False):
+        from_model_config = getattr(self.generation_config, "_from_model_config", False)
+        if generation_config is None and from_model_config and self.config.use_text_decoder:
             self.generation_config = default_generation_config(self.config)
 
+    # A video-only model has no token embeddings: `None`, transformers' value for "none".
     def get_input_embeddings(self):
-        return self.text_decoder.get_input_embeddings()
+        return self.text_decoder.get_input_embeddings() if self.text_decoder is not None else None
 
     def set_input_embeddings(self, value):
+        self._require_text_decoder("set input embeddings")
         self.text_decoder.set_input_embeddings(value)
 
     def get_output_embeddings(self):
-        return self.text_decoder.get_output_embeddings()
+        return self.text_decoder.get_output_embeddings() if self.text_decoder is not None else None
 
     def set_output_embeddings(self, new_embeddings):
+        self._require_text_decoder("set output embeddings")
         self.text_decoder.set_output_embeddings(new_embeddings)
+
+    def _require_text_decoder(self, action: str) -> None:
+        if self.text_decoder is None:
+            raise ValueError(
+                f"cannot {action}: this is a video-only model (use_text_decoder=False), it has no text decoder"
+            )
 
     # ------------------------------------------------------------------ vision encoder
 
@@ -551,6 +571,11 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         self.vision_model = vision_model
 
     def _require_vision_model(self, action: str) -> None:
+        if self.config.vision_config is None:
+            raise ValueError(
+                f"cannot {action}: this model has no ViT; it takes precomputed frame features of width "
+                f"input_feature_size={self.config.input_feature_size} as `frame_embeds`"
+            )
         if self.vision_model is None:
             raise ValueError(
                 f"cannot {action}: this model's ViT is detached (it was trained on cached frame_embeds); call "
@@ -559,7 +584,8 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
 
     def save_pretrained(self, save_directory, *args, **kwargs):
         # A folder without the ViT would load with a randomly initialised one (a warning, not an error).
-        self._require_vision_model(f"save the model to {save_directory}")
+        if self.config.vision_config is not None:
+            self._require_vision_model(f"save the model to {save_directory}")
         return super().save_pretrained(save_directory, *args, **kwargs)
 
     # ------------------------------------------------------------------ frames
@@ -580,12 +606,12 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         Returns:
             `torch.FloatTensor` of shape `(batch, frames, hidden_size)`.
         """
+        self._require_vision_model("encode pixel_values")
         if pixel_values.dim() != 5 or pixel_values.shape[2] != 3:
             raise ValueError(
                 f"pixel_values must have shape (batch, frames, 3, height, width), got {tuple(pixel_values.shape)}"
             )
         frame_mask = self._check_frame_mask(frame_mask, pixel_values.shape[:2], "pixel_values", pixel_values.device)
-        self._require_vision_model("encode pixel_values")
         chunk_size = chunk_size or self.config.vision_chunk_size
         image_size = self.config.vision_config.image_size
         image_size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
@@ -627,13 +653,15 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             frame_mask = self._check_frame_mask(frame_mask, pixel_values.shape[:2], "pixel_values", pixel_values.device)
             frame_embeds = self.encode_frames(pixel_values, frame_mask)
         else:
-            if frame_embeds.dim() != 3 or frame_embeds.shape[-1] != self.config.hidden_size:
+            width = self.config.input_feature_size or self.config.hidden_size
+            if frame_embeds.dim() != 3 or frame_embeds.shape[-1] != width:
                 raise ValueError(
-                    f"frame_embeds must have shape (batch, frames, {self.config.hidden_size}), "
-                    f"got {tuple(frame_embeds.shape)}"
+                    f"frame_embeds must have shape (batch, frames, {width}), got {tuple(frame_embeds.shape)}"
                 )
             frame_mask = self._check_frame_mask(frame_mask, frame_embeds.shape[:2], "frame_embeds", frame_embeds.device)
-        hidden_states = frame_embeds.to(self.saliency_head.weight.dtype)  # (B, T, D)
+        hidden_states = frame_embeds.to(self.saliency_head.weight.dtype)  # (B, T, D_in)
+        if self.input_projection is not None:
+            hidden_states = self.input_projection(hidden_states)  # (B, T, D)
         if self.temporal_encoder is not None:
             hidden_states = self.temporal_encoder(hidden_states, frame_mask)
         if self.local_attention is not None:
@@ -748,7 +776,8 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             pixel_values (`torch.FloatTensor` of shape `(batch, frames, 3, height, width)`, *optional*):
                 Preprocessed frames (see [`VsumVideoProcessor`]). Exactly one of `pixel_values` / `frame_embeds`.
             frame_embeds (`torch.FloatTensor` of shape `(batch, frames, hidden_size)`, *optional*):
-                Cached per-frame ViT embeddings (the output of [`~VsumModel.encode_frames`]).
+                Cached per-frame ViT embeddings (the output of [`~VsumModel.encode_frames`]); for a model with
+                `config.input_feature_size`, precomputed features of that width (e.g. GoogLeNet pool5, 1024).
             frame_mask (`torch.LongTensor` of shape `(batch, frames)`, *optional*):
                 1 for real frames, 0 for padding. Defaults to all ones.
             vsum_labels (`torch.Tensor` of shape `(batch, annotators, frames)` or `(batch, frames)`, *optional*):
@@ -786,6 +815,11 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             )
 
         text_logits, tsum_loss = None, None
+        if self.text_decoder is None and (input_ids is not None or labels is not None):
+            raise ValueError(
+                "this is a video-only model (use_text_decoder=False): it has no text decoder, so it takes no "
+                "`input_ids`/`labels`; pass frames and `vsum_labels` only"
+            )
         if labels is not None and input_ids is None:
             raise ValueError("`labels` were given without `input_ids`; pass both (the processor returns both)")
         if input_ids is not None:
@@ -854,6 +888,11 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             `torch.LongTensor` of shape `(batch, sequence_length)`: token ids, prompt included (use
             [`VsumProcessor.batch_decode`], which strips it).
         """
+        if self.text_decoder is None:
+            raise ValueError(
+                "generate() needs a text decoder: this is a video-only model (use_text_decoder=False), it has no text "
+                "decoder; its video summary is `model(...).saliency_logits`"
+            )
         if frame_features is not None:
             if pixel_values is not None or frame_embeds is not None:
                 raise ValueError("Pass `frame_features` alone, without `pixel_values` or `frame_embeds`")
