@@ -152,7 +152,9 @@ def training_function(model_args, data_args, train_args) -> dict:
         os.makedirs(train_args.output_dir, exist_ok=True)
     accelerator.wait_for_everyone()
 
-    model, processor = build_model_and_processor(model_args, data_args.max_train_frames)
+    model, processor = build_model_and_processor(
+        model_args, data_args.max_train_frames, length_normalization=train_args.length_normalization
+    )
     # Cached features never reach the ViT: keep it on disk, not in memory, until an export needs it.
     vision = None
     if data_args.features_dir is not None and train_args.offload_vision_model:

@@ -7,6 +7,12 @@ from transformers import BlipTextConfig, BlipVisionConfig, PreTrainedConfig
 LOCAL_ATTENTION_TYPES = ("hard", "rbf")
 #: `vsum_loss_reduction` values: our mean over real frames, or the official VideoXum mean (see `VsumConfig`).
 VSUM_LOSS_REDUCTIONS = ("real_frames", "videoxum")
+#: `initialization` values: this project's initialisation of the new modules, or the official VideoXum one.
+INITIALIZATIONS = ("default", "videoxum")
+#: `generation_config.length_normalization` values of beam search (see `VsumModel.generate`): transformers' score
+#: (sum of log-probabilities / generated tokens ** length_penalty) or transformers 4.15's, the official VideoXum pin
+#: (the whole sequence, prompt included, without the end token).
+LENGTH_NORMALIZATIONS = ("generated", "videoxum")
 #: Fraction of the sampled frames in the video summary (VideoXum: 15 %); mirrored by `vsum.constants`.
 DEFAULT_SUMMARY_RATIO = 0.15
 
@@ -98,6 +104,13 @@ class VsumConfig(PreTrainedConfig):
             changes nothing). Training sees at most `max_frames` = 512 frames anyway, and this keeps `generate`'s
             cross-attention cache (layers x beams x frames x hidden) bounded for hours-long videos. The saliency
             head always scores every frame. `None` attends to all frames.
+        initialization (`str`, *optional*, defaults to `"default"`):
+            How the modules a BLIP checkpoint lacks are initialised (weights loaded afterwards replace it).
+            `"default"`: linears N(0, `initializer_range`) with zero biases, position table truncated
+            N(0, `initializer_range`). `"videoxum"`: as the official VideoXum code initialises them: the temporal
+            position table N(0, 1) (PyTorch's `nn.Embedding` default) and the saliency head's bias
+            U(-1/sqrt(D), 1/sqrt(D)) (PyTorch's `nn.Linear` default), its weight N(0, 0.02); the TT and local-attention
+            linears are N(0, 0.02) with zero biases in both.
 
     Example:
 
@@ -140,6 +153,7 @@ class VsumConfig(PreTrainedConfig):
     freeze_vision: bool = True
     vision_chunk_size: int = 64
     decoder_max_frames: int | None = 512
+    initialization: str = "default"
     hidden_size: int | None = None
     input_feature_size: int | None = None
     use_text_decoder: bool = True
@@ -290,6 +304,12 @@ class VsumConfig(PreTrainedConfig):
                 self.prompt_token_ids,
                 f"must be a non-empty list of token ids in [0, {self.text_config.vocab_size})",
             )
+        _check(
+            self.initialization in INITIALIZATIONS,
+            "initialization",
+            self.initialization,
+            f"must be one of {INITIALIZATIONS}",
+        )
         _check(self.vision_chunk_size >= 1, "vision_chunk_size", self.vision_chunk_size, "must be >= 1")
         if self.decoder_max_frames is not None:
             _check(self.decoder_max_frames >= 1, "decoder_max_frames", self.decoder_max_frames, "must be >= 1 or None")

@@ -46,6 +46,7 @@ OFFICIAL_CONFIG = {
     "vsum_loss_reduction": "videoxum",
     "decoder_max_frames": None,
     "local_attention_type": "hard",
+    "initialization": "videoxum",
 }
 #: Non-parameter buffers in the official state dict: recomputed by the model, not converted.
 DROPPED_BUFFERS = ("text_decoder.bert.embeddings.position_ids",)

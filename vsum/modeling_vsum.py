@@ -439,6 +439,7 @@ class VsumPreTrainedModel(PreTrainedModel):
     def _init_weights(self, module):
         super()._init_weights(module)
         std = self.config.initializer_range
+        official = getattr(self.config, "initialization", "default") == "videoxum"
         if isinstance(module, BlipVisionEmbeddings):
             vision_std = self.config.vision_config.initializer_range
             init.trunc_normal_(module.position_embedding, mean=0.0, std=vision_std)
@@ -446,9 +447,17 @@ class VsumPreTrainedModel(PreTrainedModel):
         elif isinstance(module, BlipTextEmbeddings):
             init.copy_(module.position_ids, torch.arange(module.position_ids.shape[-1]).expand((1, -1)))
         elif isinstance(module, VsumTemporalEmbeddings):
-            init.trunc_normal_(module.position_embeddings, mean=0.0, std=std)
+            if official:  # the official table is an `nn.Embedding`, left at PyTorch's N(0, 1)
+                init.normal_(module.position_embeddings, mean=0.0, std=1.0)
+            else:
+                init.trunc_normal_(module.position_embeddings, mean=0.0, std=std)
         elif isinstance(module, VsumLocalAttention) and module.log_bandwidth is not None:
             init.constant_(module.log_bandwidth, math.log(module.window))
+        elif official and module is getattr(self, "saliency_head", None):
+            # Official: weight N(0, 0.02) set explicitly, bias left at `nn.Linear`'s U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+            bound = 1 / math.sqrt(module.in_features)
+            init.normal_(module.weight, mean=0.0, std=0.02)
+            init.uniform_(module.bias, -bound, bound)
 
 
 class VsumModel(VsumPreTrainedModel, GenerationMixin):

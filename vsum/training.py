@@ -76,6 +76,15 @@ class ModelArguments:
     freeze_vision: bool = field(
         default=True, metadata={"help": "Keep the BLIP ViT frozen (as the official code does)."}
     )
+    model_config_overrides: dict | str | None = field(
+        default=None,
+        metadata={
+            "help": "Other `VsumConfig` fields of the model built (architecture, loss, initialisation; see "
+            "docs/model.md), like run_clm's --config_overrides: `key=value,key=value` (values read as JSON: true, "
+            "null, 1e-6; else text) or a JSON object; in a yaml config a mapping. Merged key by key over the yaml's "
+            "(the command line wins). Fields with their own flag (--temporal_num_layers, ...) are set there."
+        },
+    )
     lora_r: int = field(default=0, metadata={"help": "LoRA rank on the text decoder; 0 trains it fully."})
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout."})
@@ -191,6 +200,15 @@ class VsumTrainingArguments:
         metadata={"help": "Beams for the evaluation's summaries (default: the model's generation_config)."},
     )
     max_length: int | None = field(default=None, metadata={"help": "Default: the model's generation_config."})
+    length_normalization: str | None = field(
+        default=None,
+        metadata={
+            "help": "Beam-search score of a finished summary, for the evaluation and the exported generation_config: "
+            "'generated' (transformers: log-probability / generated tokens ** length_penalty) or 'videoxum' "
+            "(transformers 4.15, the official code's pin: / whole sequence, prompt included). Default: the model's "
+            "generation_config ('generated' for a new model)."
+        },
+    )
     min_length: int | None = field(default=None, metadata={"help": "Default: the model's generation_config."})
     logging_steps: int = field(default=10)
     report_to: str = field(
@@ -277,7 +295,103 @@ def load_config(path: str | os.PathLike, _seen: tuple[Path, ...] = ()) -> dict[s
     parent = values.pop(CONFIG_EXTENDS_KEY, None)
     if parent is None:
         return values
-    return {**load_config(path.parent / parent, (*_seen, path)), **values}
+    return merge_config_values(load_config(path.parent / parent, (*_seen, path)), values)
+
+
+#: The argument whose value is a mapping: configs merge it key by key instead of replacing it.
+MODEL_CONFIG_OVERRIDES = "model_config_overrides"
+
+
+def merge_config_values(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """`{**base, **update}`, except that `model_config_overrides` mappings are merged key by key (`update` wins)."""
+    merged = {**base, **update}
+    if base.get(MODEL_CONFIG_OVERRIDES) is not None and update.get(MODEL_CONFIG_OVERRIDES) is not None:
+        merged[MODEL_CONFIG_OVERRIDES] = {
+            **parse_model_config_overrides(base[MODEL_CONFIG_OVERRIDES]),
+            **parse_model_config_overrides(update[MODEL_CONFIG_OVERRIDES]),
+        }
+    return merged
+
+
+#: `VsumConfig` fields that `model_config_overrides` leaves alone: the checkpoint and processor decide them.
+_FIELDS_FROM_CHECKPOINT = ("vision_config", "text_config", "prompt_token_ids")
+
+
+def _parse_scalar(text: str) -> Any:
+    """A command-line value: JSON (`true`, `null`, `1e-6`, `[1, 2]`), Python's `None`/`True`/`False`, else the text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"None": None, "True": True, "False": False}.get(text, text)
+
+
+def _matches(value: Any, annotation: Any) -> bool:
+    import typing
+
+    origin = typing.get_origin(annotation)
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation in (int, float):  # an int is a valid float; a bool is neither
+        return isinstance(value, (int, float) if annotation is float else int) and not isinstance(value, bool)
+    return isinstance(value, origin or annotation) if isinstance(origin or annotation, type) else True
+
+
+def parse_model_config_overrides(value: dict | str | None) -> dict[str, Any]:
+    """`model_config_overrides` as a dict of `VsumConfig` fields, from a mapping, a JSON object or `key=value,...`.
+
+    Raises:
+        `ValueError` (one line): an item that is not `key=value`, a field `VsumConfig` does not have, one with its own
+        argument or decided by the checkpoint, or a value of another type than the field's.
+    """
+    import types
+    import typing
+
+    from .configuration_vsum import VsumConfig
+
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("{"):
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                raise ValueError(f"{MODEL_CONFIG_OVERRIDES}: not a JSON object ({error})") from None
+        else:
+            value = {}
+            for item in filter(None, (part.strip() for part in text.split(","))):
+                key, equals, raw = item.partition("=")
+                if not equals:
+                    raise ValueError(f"{MODEL_CONFIG_OVERRIDES}: {item!r} is not key=value")
+                value[key.strip()] = _parse_scalar(raw.strip())
+    if not isinstance(value, dict):
+        raise ValueError(f"{MODEL_CONFIG_OVERRIDES} must be a mapping of VsumConfig fields, got {value!r}")
+    annotations = VsumConfig.__annotations__
+    unknown = sorted(key for key in value if key not in annotations)
+    if unknown:
+        raise ValueError(
+            f"{MODEL_CONFIG_OVERRIDES}: unknown VsumConfig field(s) {unknown}; fields: "
+            f"{', '.join(k for k in annotations if k not in _FIELDS_FROM_CHECKPOINT)}"
+        )
+    own_arguments = {f.name for f in fields(ModelArguments)}
+    parsed = {}
+    for key, item in value.items():
+        if key in own_arguments:
+            raise ValueError(f"{MODEL_CONFIG_OVERRIDES}: {key} has its own argument: use --{key}")
+        if key in _FIELDS_FROM_CHECKPOINT:
+            raise ValueError(f"{MODEL_CONFIG_OVERRIDES}: {key} comes from the checkpoint (--model_name_or_path)")
+        annotation = annotations[key]
+        union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+        allowed = typing.get_args(annotation) if union else (annotation,)
+        if isinstance(item, str) and str not in allowed:
+            item = _parse_scalar(item)  # yaml reads `1e-6` (no dot) as text
+        if not any(_matches(item, option) for option in allowed):
+            names = " or ".join("None" if t is type(None) else getattr(t, "__name__", str(t)) for t in allowed)
+            raise ValueError(f"{MODEL_CONFIG_OVERRIDES}: {key} must be {names}, got {item!r}")
+        parsed[key] = item
+    return parsed
 
 
 def build_parser():
@@ -308,7 +422,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
     config_paths = config_parser.parse_known_args(argv)[0].config
     values: dict[str, Any] = {}
     for config_path in config_paths:
-        values.update(load_config(config_path))
+        values = merge_config_values(values, load_config(config_path))
+    configured_overrides = parse_model_config_overrides(values.pop(MODEL_CONFIG_OVERRIDES, None))
     if values:
         known = {f.name for cls in ARGUMENT_CLASSES for f in fields(cls)}
         unknown = sorted(set(values) - known)
@@ -316,6 +431,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
             raise ValueError(f"{', '.join(config_paths)}: unknown argument(s) {unknown}")
         parser.set_defaults(**values)
     model_args, data_args, train_args = parser.parse_args_into_dataclasses(args=argv)[:3]
+    # The command line's overrides go over the configs' key by key (a flag for one field keeps the others).
+    model_args.model_config_overrides = {
+        **configured_overrides,
+        **parse_model_config_overrides(model_args.model_config_overrides),
+    }
     validate_args(model_args, data_args, train_args)
     return model_args, data_args, train_args
 
@@ -335,6 +455,14 @@ def validate_args(model_args: ModelArguments, data_args: DataArguments, train_ar
         raise ValueError(f"lora_r must be >= 0, got {model_args.lora_r}")
     if model_args.local_attention_type not in (None, "hard", "rbf"):
         raise ValueError(f"local_attention_type must be 'hard' or 'rbf', got {model_args.local_attention_type!r}")
+    model_args.model_config_overrides = parse_model_config_overrides(model_args.model_config_overrides)
+    if train_args.length_normalization is not None:
+        from .configuration_vsum import LENGTH_NORMALIZATIONS
+
+        if train_args.length_normalization not in LENGTH_NORMALIZATIONS:
+            raise ValueError(
+                f"length_normalization must be one of {LENGTH_NORMALIZATIONS}, got {train_args.length_normalization!r}"
+            )
     if model_args.tsum_label_smoothing is not None and not 0.0 <= model_args.tsum_label_smoothing < 1.0:
         raise ValueError(f"tsum_label_smoothing must be in [0, 1), got {model_args.tsum_label_smoothing}")
     if train_args.resume_from_checkpoint not in (None, "latest") and not os.path.isdir(
@@ -495,13 +623,17 @@ def config_overrides(model_args: ModelArguments) -> dict[str, Any]:
         value = getattr(model_args, name)
         if value is not None:
             overrides[name] = value
+    overrides.update(parse_model_config_overrides(model_args.model_config_overrides))
     return overrides
 
 
-def build_model_and_processor(model_args: ModelArguments, max_frames: int | None = None):
+def build_model_and_processor(
+    model_args: ModelArguments, max_frames: int | None = None, length_normalization: str | None = None
+):
     """Returns `(VsumModel, VsumProcessor)` for `model_args.model_name_or_path` through the one loader
     ([`vsum.loading.load_model_and_processor`]): `"tiny"`, a vsum checkpoint (ablation flags then raise, since they
-    would not match the trained weights) or a BLIP captioning checkpoint (`VsumModel.from_blip`)."""
+    would not match the trained weights) or a BLIP captioning checkpoint (`VsumModel.from_blip`). A
+    `length_normalization` goes into the model's `generation_config` (used by the evaluation, saved by exports)."""
     from vsum.loading import load_model_and_processor
 
     model, processor = load_model_and_processor(
@@ -513,6 +645,8 @@ def build_model_and_processor(model_args: ModelArguments, max_frames: int | None
         logger.info(
             "Training videos up to %d frames; positions beyond %d are interpolated", max_frames, model.config.max_frames
         )
+    if length_normalization is not None:
+        model.generation_config.length_normalization = length_normalization
     return model.train(), processor
 
 
