@@ -25,7 +25,7 @@ _CITATION = (
 _DESCRIPTION = """\
 VT-CLIPScore measures the semantic consistency between the video summary and the text summary of a video, as in the
 VideoXum benchmark. For each video, the top max(1, int(0.15 * T)) frames by predicted saliency score form the video
-summary; their L2-normalised CLIP image embeddings are averaged and L2-normalised again, and the score is the cosine
+summary; their CLIP image embeddings are averaged and the mean is L2-normalised, and the score is the cosine
 with the L2-normalised CLIP text embedding of the generated text summary, times 100, averaged over videos. Unlike the
 CLIP-S of Hessel et al. (2021), there is no 2.5 rescaling and no clipping at 0. The default CLIP model is
 "openai/clip-vit-base-patch16" (ViT-B/16, as in the official evaluation).
@@ -46,6 +46,13 @@ Args:
     summary_ratio (`float`, *optional*, defaults to 0.15): the top max(1, int(summary_ratio * T)) frames are used.
     batch_size (`int`, *optional*, defaults to 32): frames encoded per forward pass.
     device (`str`, *optional*): device of the forward passes; defaults to the model's device.
+    normalize_frames (`bool`, *optional*, defaults to `False`): L2-normalise each frame embedding before the mean.
+    max_text_tokens (`int`, *optional*): tokens kept per text (default: the model's text positions; 256 with
+        "videoxum_batch").
+    text_position_interpolation (`str`, *optional*, defaults to "none"): "none" (each position keeps its learned
+        embedding) or "videoxum_batch" (the official rule for texts longer than 77 tokens: the whole position table
+        is bicubic-resampled to the longest text of the batch, so a text's score depends on its batch).
+    text_batch_size (`int`, *optional*): texts per forward pass, in order (defaults to `batch_size`).
 Returns:
     vt_clipscore (`float`): mean over videos of 100 x the cosine between the video-summary and text-summary embeddings.
 Examples:
@@ -102,6 +109,10 @@ class VtClipscore(evaluate.Metric):
         summary_ratio=DEFAULT_SUMMARY_RATIO,
         batch_size=32,
         device=None,
+        normalize_frames=False,
+        max_text_tokens=None,
+        text_position_interpolation="none",
+        text_batch_size=None,
     ):
         if frames is None:
             raise ValueError(
@@ -122,4 +133,8 @@ class VtClipscore(evaluate.Metric):
             summary_ratio=summary_ratio,
             batch_size=batch_size,
             device=device,
+            normalize_frames=normalize_frames,
+            max_text_tokens=max_text_tokens,
+            text_position_interpolation=text_position_interpolation,
+            text_batch_size=text_batch_size,
         )

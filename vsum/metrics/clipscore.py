@@ -19,14 +19,22 @@ their CLIP image embeddings are averaged and the mean is L2-normalised (the offi
 and `eval_v2vt_sum.py` average the frame features as they are, then normalise; `normalize_frames=True` normalises each
 frame first); the score is the cosine with the L2-normalised CLIP text embedding of the generated text summary, times
 100, averaged over videos. Unlike the CLIP-S of Hessel et al. (2021), there is no `w = 2.5` rescaling and no clipping
-at 0. Texts are tokenized up to the model's full text context (`config.text_config.max_position_embeddings`).
+at 0. Texts are tokenized up to the model's full text context (`config.text_config.max_position_embeddings`), or
+`max_text_tokens`.
 
 The official VT-CLIPScore uses VT-CLIP, a CLIP ViT-B/16 fine-tuned by the VideoXum authors (`vt_clip.pth`, text
 context 256 tokens): convert it with `scripts/convert_vt_clip.py` (`vsum.metrics.convert_clip`) and pass the folder as
 `model`. Any `transformers.CLIPModel` works; the default, the Hub checkpoint "openai/clip-vit-base-patch16" (vanilla
-CLIP, 77 tokens), does not give the official numbers. One official detail is not reproduced: for a batch of texts
-longer than 77 tokens, the official `encode_text` resizes its whole position table to the batch's longest text
-(bicubic), so its text features depend on the batch; here each position keeps its learned embedding.
+CLIP, 77 tokens), does not give the official numbers.
+
+**Texts longer than 77 tokens.** By default (`text_position_interpolation="none"`) a text keeps at most
+`max_text_tokens` tokens (default: the model's position table, 77 for CLIP, 256 for a converted VT-CLIP) and each
+position keeps its learned embedding, so a text's score does not depend on the other texts. The official evaluation
+(`VideoCLIP.encoding_text` of VideoXum) instead tokenises every text to at most 256 tokens, pads the batch to its
+longest text `L`, and, when `L > 77`, bicubic-resamples (`align_corners=False`) the *whole* position table to `L`
+rows (else it takes the first `L` rows). `text_position_interpolation="videoxum_batch"` reproduces that: a text's
+score then depends on the longest text of its batch (`text_batch_size` texts, in order), as in the official code,
+whose batches are its evaluation batches (16 videos per GPU, sorted by duration).
 """
 
 from __future__ import annotations
@@ -42,6 +50,13 @@ from .video import DEFAULT_SUMMARY_RATIO, _check_lists, _check_ratio, _check_sco
 
 DEFAULT_CLIP_MODEL = "openai/clip-vit-base-patch16"
 """Hub id of the default CLIP model (the ViT-B/16 CLIP of the official VideoXum evaluation)."""
+
+TEXT_POSITION_INTERPOLATIONS: tuple[str, ...] = ("none", "videoxum_batch")
+"""Ways to embed the text positions: each keeps its learned embedding, or the official batch-wise resampling."""
+VIDEOXUM_TEXT_TOKENS = 256
+"""Tokens per text of the official VT-CLIPScore (`context_length=256`), the default of "videoxum_batch"."""
+VIDEOXUM_RESAMPLE_ABOVE = 77
+"""The official code resamples the position table when the batch's longest text exceeds this many tokens."""
 
 
 def num_clip_frames(num_frames: int, ratio: float = DEFAULT_SUMMARY_RATIO) -> int:
@@ -158,11 +173,74 @@ def _as_frames(frames: Any, index: int) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(array))
 
 
+def resample_text_positions(table: torch.Tensor, length: int) -> torch.Tensor:
+    """The text position table of the official VT-CLIPScore for a batch whose longest text has `length` tokens.
+
+    Above 77 tokens (or above the table's own length) the whole table `(N, D)` is resampled to `(length, D)` with
+    bicubic interpolation, `align_corners=False` (as `VideoCLIP._interpolate_pos_embed` of VideoXum); otherwise its
+    first `length` rows are used. (The official code fails for a table shorter than 77 rows and a batch of
+    `N < length <= 77` tokens; it is resampled here.)
+    """
+    if length <= VIDEOXUM_RESAMPLE_ABOVE and length <= table.shape[0]:
+        return table[:length]
+    # (N, D) -> (1, D, N, 1): an image of N x 1 pixels with D channels, resized to length x 1.
+    # Half-precision tables are resized in float32 (bicubic has no float16 CPU kernel).
+    image = table.to(torch.promote_types(table.dtype, torch.float32)).t()[None, :, :, None]
+    resized = torch.nn.functional.interpolate(image, size=(length, 1), mode="bicubic", align_corners=False)
+    return resized[0, :, :, 0].t().to(table.dtype)
+
+
+class _PositionTable:
+    """Context manager: the text model embeds positions `0..L-1` with `table` (`(L, D)`) instead of its own table.
+
+    `CLIPTextEmbeddings` looks positions up in `position_embedding` and refuses texts longer than it, so the module is
+    swapped for an embedding of the resampled table during the forward pass, and restored afterwards.
+    """
+
+    def __init__(self, model: Any, table: torch.Tensor):
+        self.embeddings = model.text_model.embeddings
+        self.replacement = torch.nn.Embedding.from_pretrained(table, freeze=True)
+
+    def __enter__(self):
+        self.original = self.embeddings.position_embedding
+        self.embeddings.position_embedding = self.replacement
+        return self
+
+    def __exit__(self, *exc_info):
+        self.embeddings.position_embedding = self.original
+
+
+def _check_text_options(model: Any, max_text_tokens: int | None, text_position_interpolation: str) -> int:
+    """Validates the text options and returns the number of tokens kept per text."""
+    if text_position_interpolation not in TEXT_POSITION_INTERPOLATIONS:
+        raise ValueError(
+            f"`text_position_interpolation` must be one of {list(TEXT_POSITION_INTERPOLATIONS)}, got "
+            f"{text_position_interpolation!r}."
+        )
+    table_length = model.config.text_config.max_position_embeddings
+    if max_text_tokens is None:
+        return VIDEOXUM_TEXT_TOKENS if text_position_interpolation == "videoxum_batch" else table_length
+    if isinstance(max_text_tokens, bool) or not isinstance(max_text_tokens, int) or max_text_tokens < 2:
+        raise ValueError(f"`max_text_tokens` must be an integer >= 2 (start and end tokens), got {max_text_tokens!r}.")
+    if text_position_interpolation == "none" and max_text_tokens > table_length:
+        raise ValueError(
+            f"`max_text_tokens`={max_text_tokens} exceeds the model's {table_length} text positions; pass "
+            "text_position_interpolation='videoxum_batch' to resample the positions as the official VT-CLIPScore."
+        )
+    return max_text_tokens
+
+
 @torch.inference_mode()
 def _text_embeddings(
-    model: Any, tokenizer: Any, texts: list[str], batch_size: int, device: torch.device
+    model: Any,
+    tokenizer: Any,
+    texts: list[str],
+    batch_size: int,
+    device: torch.device,
+    max_length: int,
+    text_position_interpolation: str = "none",
 ) -> torch.Tensor:
-    max_length = model.config.text_config.max_position_embeddings
+    """Projected CLIP text embeddings, `batch_size` texts per forward pass, each padded to its batch's longest text."""
     outputs = []
     for start in range(0, len(texts), batch_size):
         encoded = tokenizer(
@@ -172,9 +250,15 @@ def _text_embeddings(
             max_length=max_length,
             return_tensors="pt",
         )
-        output = model.get_text_features(
-            input_ids=encoded["input_ids"].to(device), attention_mask=encoded["attention_mask"].to(device)
-        )
+        input_ids = encoded["input_ids"].to(device)
+        kwargs = {"input_ids": input_ids, "attention_mask": encoded["attention_mask"].to(device)}
+        if text_position_interpolation == "videoxum_batch":
+            length = input_ids.shape[1]
+            table = model.text_model.embeddings.position_embedding.weight
+            with _PositionTable(model, resample_text_positions(table, length)):
+                output = model.get_text_features(**kwargs, position_ids=torch.arange(length, device=device)[None])
+        else:
+            output = model.get_text_features(**kwargs)
         outputs.append(_pooled(output).float().cpu())
     return torch.cat(outputs)
 
@@ -240,6 +324,9 @@ def vt_clipscore_per_video(
     batch_size: int = 32,
     device: str | torch.device | None = None,
     normalize_frames: bool = False,
+    max_text_tokens: int | None = None,
+    text_position_interpolation: str = "none",
+    text_batch_size: int | None = None,
 ) -> np.ndarray:
     """VT-CLIPScore of each video.
 
@@ -268,25 +355,47 @@ def vt_clipscore_per_video(
             Device of the forward passes; defaults to the model's device.
         normalize_frames (`bool`, *optional*, defaults to `False`):
             L2-normalise each frame embedding before averaging (the official code does not).
+        max_text_tokens (`int`, *optional*):
+            Tokens kept per text (start and end tokens included; longer texts are truncated). Defaults to the model's
+            text positions (77 for CLIP, 256 for a converted VT-CLIP) with `"none"`, to 256 (the official context)
+            with `"videoxum_batch"`.
+        text_position_interpolation (`str`, *optional*, defaults to `"none"`):
+            `"none"`: every position keeps its learned embedding (a text cannot exceed the model's positions).
+            `"videoxum_batch"`: the official rule: when the longest text of a batch exceeds 77 tokens, the whole
+            position table is bicubic-resampled to that length ([`resample_text_positions`]). **Batch-dependent**: a
+            text's score then depends on the longest text of its batch.
+        text_batch_size (`int`, *optional*):
+            Texts per forward pass (the batches of `"videoxum_batch"`, in the order of `predictions`). Defaults to
+            `batch_size`; the official evaluation batches 16 videos per GPU.
 
     Returns:
         `np.ndarray` of shape `(num_videos,)`: the VT-CLIPScore of each video (cosine x 100).
     """
     _check_lists({"predictions": predictions, "frames": frames, "scores": scores}, strings="predictions")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive integer, got {batch_size!r}.")
+    for name, value in (("batch_size", batch_size), ("text_batch_size", text_batch_size or batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"`{name}` must be a positive integer, got {value!r}.")
     ratio = _check_ratio(summary_ratio)
 
     if isinstance(model, str):
         loaded_model, loaded_processor = load_clip(model, device=device)
         model, processor = loaded_model, processor if processor is not None else loaded_processor
     tokenizer, image_processor = _resolve_processors(model, processor, tokenizer, image_processor)
+    max_length = _check_text_options(model, max_text_tokens, text_position_interpolation)
     device = torch.device(device) if device is not None else next(model.parameters()).device
 
     was_training = model.training
     model.eval()
     try:
-        text_embeddings = _text_embeddings(model, tokenizer, list(predictions), batch_size, device)
+        text_embeddings = _text_embeddings(
+            model,
+            tokenizer,
+            list(predictions),
+            text_batch_size or batch_size,
+            device,
+            max_length,
+            text_position_interpolation,
+        )
         results = np.empty(len(predictions), dtype=np.float64)
         for index, (video_frames, video_scores) in enumerate(zip(frames, scores)):
             video_scores = _check_scores(video_scores, index)
@@ -317,6 +426,9 @@ def compute_vt_clipscore(
     batch_size: int = 32,
     device: str | torch.device | None = None,
     normalize_frames: bool = False,
+    max_text_tokens: int | None = None,
+    text_position_interpolation: str = "none",
+    text_batch_size: int | None = None,
 ) -> dict[str, float]:
     """Dataset-level VT-CLIPScore: the mean over videos of [`vt_clipscore_per_video`] (same arguments).
 
@@ -335,5 +447,8 @@ def compute_vt_clipscore(
         batch_size=batch_size,
         device=device,
         normalize_frames=normalize_frames,
+        max_text_tokens=max_text_tokens,
+        text_position_interpolation=text_position_interpolation,
+        text_batch_size=text_batch_size,
     )
     return {"vt_clipscore": float(per_video.mean())}
