@@ -11,8 +11,13 @@ evaluation loop of the library (`vsum.evaluation.predict`), and scored with `vsu
   `--min_length` are given; `--num_beams 1` is greedy decoding): `bleu_1`..`bleu_4`, `meteor`, `rouge_l`, `cider`
   (`vsum.metrics.text`, pycocoevalcap, needs Java);
 * VT-CLIPScore with `--clip_model NAME_OR_PATH` (`vsum.metrics.clipscore`; the official VT-CLIP after
-  `scripts/convert_vt_clip.py`): CLIP needs the video frames, so it is only available with `--video_dir` (cached BLIP
-  features are not CLIP features); it runs on the main process.
+  `scripts/convert_vt_clip.py`): CLIP needs the video frames, decoded again with `--video_dir` (cached BLIP features
+  are not CLIP features), or the official precomputed CLIP frame features with `--features_dir` and
+  `--vt_clip_features_dir feat/vt_clipscore` (one `<video_id>.npz` per video, array `vision` of shape
+  `(frames, projection_dim)`; like the official loader, a video whose CLIP features are shorter than its annotation
+  is evaluated, every metric included, on its first `len(vision)` frames only). It runs on the main process.
+  `--clip_text_positions videoxum_batch` reproduces the official handling of texts longer than 77 tokens (256 tokens,
+  position table resampled to the longest text of each batch of `--clip_text_batch_size` texts: batch-dependent).
 
 Outputs in `--output_dir` (each written atomically with `vsum.io_utils`):
 
@@ -109,6 +114,28 @@ class EvaluationArguments:
         },
     )
     clip_batch_size: int = field(default=32, metadata={"help": "Frames per CLIP forward pass."})
+    vt_clip_features_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "The official precomputed CLIP frame features (feat/vt_clipscore): <video_id>.npz with an array "
+            "'vision' (frames, projection_dim). Needs --features_dir and --clip_model (for the text encoder)."
+        },
+    )
+    clip_text_positions: str = field(
+        default="none",
+        metadata={
+            "help": "'none': each text position keeps its learned embedding; 'videoxum_batch': the official rule "
+            "(256 tokens, position table resampled to the longest text of each batch: batch-dependent)."
+        },
+    )
+    clip_max_text_tokens: int | None = field(
+        default=None,
+        metadata={"help": "Tokens kept per text (default: the CLIP model's positions; 256 with videoxum_batch)."},
+    )
+    clip_text_batch_size: int | None = field(
+        default=None,
+        metadata={"help": "Texts per CLIP forward pass, in dataset order (default: --per_device_eval_batch_size)."},
+    )
     summary_ratio: float | None = field(
         default=None, metadata={"help": "Summary length ratio (default: the model's, 0.15)."}
     )
@@ -143,13 +170,34 @@ def validate_args(args: EvaluationArguments) -> None:
         )
     if args.split not in ("train", "validation", "test"):
         raise ValueError(f"--split must be 'train', 'validation' or 'test', got {args.split!r}")
-    if args.clip_model is not None and args.video_dir is None:
+    if args.vt_clip_features_dir is not None:
+        if args.features_dir is None:
+            raise ValueError(
+                "--vt_clip_features_dir is the official protocol on cached features: pass --features_dir (with "
+                "--video_dir, --clip_model encodes the decoded frames instead)"
+            )
+        if args.clip_model is None:
+            raise ValueError("--vt_clip_features_dir needs --clip_model (its text encoder scores the text summaries)")
+        if not os.path.isdir(args.vt_clip_features_dir):
+            raise ValueError(f"--vt_clip_features_dir {args.vt_clip_features_dir} is not a folder")
+    if args.clip_model is not None and args.video_dir is None and args.vt_clip_features_dir is None:
         raise ValueError(
-            "--clip_model needs the video frames: pass --video_dir (cached features are not CLIP features)"
+            "--clip_model needs the video frames: pass --video_dir, or --vt_clip_features_dir with the official "
+            "precomputed CLIP features (cached BLIP features are not CLIP features)"
         )
+    if args.clip_text_positions not in ("none", "videoxum_batch"):
+        raise ValueError(f"--clip_text_positions must be 'none' or 'videoxum_batch', got {args.clip_text_positions!r}")
     if args.clip_model is not None and not args.text_metrics:
         raise ValueError("--clip_model scores the generated text summary: it needs --text_metrics (the default)")
-    for name in ("per_device_eval_batch_size", "num_beams", "clip_batch_size", "max_length", "min_length"):
+    for name in (
+        "per_device_eval_batch_size",
+        "num_beams",
+        "clip_batch_size",
+        "clip_text_batch_size",
+        "clip_max_text_tokens",
+        "max_length",
+        "min_length",
+    ):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name} must be >= 1, got {value}")
@@ -159,27 +207,134 @@ def validate_args(args: EvaluationArguments) -> None:
         raise ValueError(f"--update_model_card {args.update_model_card}: no model card (README.md) in that folder")
 
 
+VT_CLIP_FEATURE_KEY = "vision"
+"""Array of the official precomputed VT-CLIPScore features (`feat/vt_clipscore/<video_id>.npz`) holding the frames."""
+
+
+def _vt_clip_path(directory: str, video_id: str) -> str:
+    return os.path.join(directory, f"{video_id}.npz")
+
+
+def read_vt_clip_lengths(directory: str, video_ids: list[str], projection_dim: int) -> dict[str, int]:
+    """Frame count of the official CLIP features of each video, read from the `.npz` headers (no data loaded).
+
+    Raises:
+        `ValueError`: naming the video and the file, for a missing file, a missing `vision` array or a shape other
+        than `(frames >= 1, projection_dim)`.
+    """
+    from vsum.data.videoxum import _npz_array_header
+
+    lengths = {}
+    for video_id in video_ids:
+        path = _vt_clip_path(directory, video_id)
+        if not os.path.isfile(path):
+            raise ValueError(f"VT-CLIP features of video_id={video_id!r}: no file {path}")
+        try:
+            shape, dtype = _npz_array_header(path, VT_CLIP_FEATURE_KEY)
+        except Exception as error:  # zipfile, numpy and OS errors alike, and a missing array: name the file
+            raise ValueError(f"VT-CLIP features of video_id={video_id!r}: cannot read {path}: {error}") from None
+        if len(shape) != 2 or shape[0] < 1 or shape[1] != projection_dim or dtype.kind not in "fiu":
+            raise ValueError(
+                f"VT-CLIP features of video_id={video_id!r}: {path}[{VT_CLIP_FEATURE_KEY!r}] must be a numeric "
+                f"(frames, {projection_dim}) array for this CLIP model, got shape {shape} dtype {dtype}"
+            )
+        lengths[video_id] = int(shape[0])
+    return lengths
+
+
+def load_vt_clip_features(directory: str, video_id: str, num_frames: int) -> np.ndarray:
+    """The first `num_frames` official CLIP frame features of a video, float32; non-finite values are an error."""
+    path = _vt_clip_path(directory, video_id)
+    with np.load(path, allow_pickle=False) as archive:
+        features = np.asarray(archive[VT_CLIP_FEATURE_KEY][:num_frames], dtype=np.float32)
+    if not np.isfinite(features).all():
+        raise ValueError(f"VT-CLIP features of video_id={video_id!r}: {path} holds NaN/inf values")
+    return features
+
+
+def clip_length_limits(
+    dataset, clip_lengths: dict[str, int], max_examples: int = 5
+) -> tuple[dict[str, int], str | None]:
+    """The official rule: a video whose CLIP features are shorter than its annotation is evaluated on its first
+    `len(vision)` frames. Returns `{video_id: frames}` for those videos and a one-line warning (or `None`)."""
+    shorter = [
+        (video_id, clip_lengths[video_id], num_frames)
+        for video_id, num_frames in zip(dataset["video_id"], dataset["num_frames"])
+        if clip_lengths[video_id] < num_frames
+    ]
+    if not shorter:
+        return {}, None
+    examples = ", ".join(f"{video_id} ({clip} of {num})" for video_id, clip, num in shorter[:max_examples])
+    more = f" and {len(shorter) - max_examples} more" if len(shorter) > max_examples else ""
+    return {video_id: clip for video_id, clip, _ in shorter}, (
+        f"{len(shorter)} of {len(dataset)} videos have fewer VT-CLIP feature frames than annotated frames: as the "
+        f"official loader, they are evaluated (every metric) on their first CLIP frames only: {examples}{more}"
+    )
+
+
+class TruncatingCollator:
+    """Cuts the rows of the videos in `limits` to their first `limits[video_id]` frames (features and labels), then
+    calls `collator`: the model sees only those frames, as in the official evaluation."""
+
+    def __init__(self, collator, limits: dict[str, int]):
+        self.collator = collator
+        self.limits = limits
+
+    def __call__(self, rows: list[dict[str, Any]]) -> Any:
+        cut = []
+        for row in rows:
+            limit = self.limits.get(row.get("video_id"))
+            if limit is not None:
+                row = dict(row)
+                row["frame_embeds"] = row["frame_embeds"][:limit]
+                row["vsum_onehot"] = [labels[:limit] for labels in row["vsum_onehot"]]
+            cut.append(row)
+        return self.collator(cut)
+
+
+class _LazyFrames:
+    """A list-like of the frames of each video, read one video at a time when indexed (memory: one video)."""
+
+    def __init__(self, count: int, load):
+        self.count, self.load = count, load
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int):
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return self.load(index)
+
+
 def clip_scores(args: EvaluationArguments, dataset, predictions, summary_ratio: float, fps: float) -> dict[str, float]:
-    """VT-CLIPScore: frames decoded again at `fps` (the first `len(scores)` samples), one video at a time."""
+    """VT-CLIPScore: frames from the official CLIP features (`--vt_clip_features_dir`) or decoded again at `fps` (the
+    first `len(scores)` samples), read one video at a time; texts encoded `--clip_text_batch_size` at a time."""
     from vsum.metrics.clipscore import load_clip, vt_clipscore_per_video
     from vsum.processing_vsum import iter_video_frames
 
     clip_model, clip_processor = load_clip(args.clip_model)
-    values = []
-    for row, prediction in zip(dataset, predictions):
-        num_frames = len(prediction["scores"])
-        frames = np.concatenate([chunk for chunk, _ in iter_video_frames(row["video"], fps)])[:num_frames]
-        values.append(
-            vt_clipscore_per_video(
-                [prediction["text"]],
-                [frames],
-                [prediction["scores"][: len(frames)]],
-                model=clip_model,
-                processor=clip_processor,
-                summary_ratio=summary_ratio,
-                batch_size=args.clip_batch_size,
-            )[0]
-        )
+    video_ids = list(dataset["video_id"])
+
+    def load(index: int) -> np.ndarray:
+        num_frames = len(predictions[index]["scores"])
+        if args.vt_clip_features_dir is not None:
+            return load_vt_clip_features(args.vt_clip_features_dir, video_ids[index], num_frames)
+        video = dataset[index]["video"]
+        return np.concatenate([chunk for chunk, _ in iter_video_frames(video, fps)])[:num_frames]
+
+    values = vt_clipscore_per_video(
+        [p["text"] for p in predictions],
+        _LazyFrames(len(predictions), load),
+        [p["scores"] for p in predictions],
+        model=clip_model,
+        processor=clip_processor,
+        summary_ratio=summary_ratio,
+        batch_size=args.clip_batch_size,
+        max_text_tokens=args.clip_max_text_tokens,
+        text_position_interpolation=args.clip_text_positions,
+        text_batch_size=args.clip_text_batch_size or args.per_device_eval_batch_size,
+    )
     return {"vt_clipscore": float(np.mean(values))}
 
 
@@ -227,11 +382,21 @@ def evaluation_function(args: EvaluationArguments) -> dict[str, Any]:
     )
     with accelerator.main_process_first():  # one process builds the datasets cache, the others read it
         dataset = load_splits(data_args, (args.split,))[args.split]
+    collator = VsumDataCollator(processor, max_frames=args.max_eval_frames, fps=fps)
+    if args.vt_clip_features_dir is not None:  # checked before the (long) predictions
+        from transformers import AutoConfig
+
+        projection_dim = AutoConfig.from_pretrained(args.clip_model).projection_dim
+        clip_lengths = read_vt_clip_lengths(args.vt_clip_features_dir, list(dataset["video_id"]), projection_dim)
+        limits, warning = clip_length_limits(dataset, clip_lengths)
+        if warning and accelerator.is_main_process:
+            logger.warning(warning)
+        collator = TruncatingCollator(collator, limits)
     dataloader = DataLoader(
         dataset,
         batch_size=args.per_device_eval_batch_size,
         shuffle=False,
-        collate_fn=IndexedCollator(VsumDataCollator(processor, max_frames=args.max_eval_frames, fps=fps)),
+        collate_fn=IndexedCollator(collator),
         num_workers=args.dataloader_num_workers,
     )
     dataloader = accelerator.prepare(dataloader)

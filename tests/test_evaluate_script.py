@@ -309,7 +309,7 @@ def test_video_path_with_clipscore_and_greedy_decoding(evaluate_module, setup, f
     "extra, message",
     [
         (["--features_dir", "f", "--video_dir", "v"], "exactly one of --features_dir"),
-        (["--features_dir", "f", "--clip_model", "c"], "--clip_model needs the video frames"),
+        (["--features_dir", "f", "--clip_model", "c"], "--clip_model needs the video frames: pass --video_dir, or"),
         (["--features_dir", "f", "--split", "val"], "--split must be"),
     ],
 )
@@ -405,3 +405,106 @@ def test_dtype_reaches_the_model_and_bf16_keeps_the_selection(evaluate_module, s
             "--dtype",
             "float8",
         )
+
+
+def _write_vt_clip_features(setup, folder: Path, shorten: int = 3) -> dict[str, np.ndarray]:
+    """Official-layout CLIP features `<video_id>.npz['vision']` (and an unused 'text' array) for the test split; the
+    first video's are `shorten` frames shorter than its annotation."""
+    folder.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    features = {}
+    test_split = _test_split(setup)["test"]
+    for index, (video_id, num_frames) in enumerate(zip(test_split["video_id"], test_split["num_frames"])):
+        vision = rng.normal(size=(num_frames - (shorten if index == 0 else 0), 16)).astype(np.float32)
+        np.savez(folder / f"{video_id}.npz", vision=vision, text=rng.normal(size=(1, 16)).astype(np.float32))
+        features[video_id] = vision
+    return features
+
+
+def test_official_vt_clip_features_and_long_text_option(evaluate_module, setup, features_run, caplog):
+    from vsum.evaluation import read_predictions
+    from vsum.metrics.clipscore import compute_vt_clipscore
+
+    clip_features = _write_vt_clip_features(setup, setup["root"] / "vt_clipscore")
+    output_dir = setup["root"] / "out-vt-clip"
+    with caplog.at_level("WARNING"):
+        metrics = _run(
+            evaluate_module,
+            setup,
+            output_dir,
+            "--features_dir",
+            setup["features_dir"],
+            "--num_beams",
+            "2",
+            "--clip_model",
+            setup["clip_dir"],
+            "--vt_clip_features_dir",
+            str(setup["root"] / "vt_clipscore"),
+            "--clip_text_positions",
+            "videoxum_batch",
+        )
+    predictions = read_predictions(output_dir / "predictions.jsonl")
+    full = read_predictions(features_run[1] / "predictions.jsonl")
+    dataset = _test_split(setup)["test"]
+    first = dataset["video_id"][0]
+    # As the official loader: the video whose CLIP features are 3 frames short is evaluated on those frames only
+    # (the model sees them only), the others are untouched.
+    assert len(predictions[0]["scores"]) == len(clip_features[first]) == dataset["num_frames"][0] - 3
+    assert predictions[0]["scores"] != full[0]["scores"][: len(predictions[0]["scores"])]
+    assert predictions[1:] == full[1:]
+    warnings = [r.getMessage() for r in caplog.records if "VT-CLIP feature frames" in r.getMessage()]
+    assert len(warnings) == 1 and "1 of 3 videos" in warnings[0] and first in warnings[0], warnings
+
+    direct = compute_vt_clipscore(
+        [p["text"] for p in predictions],
+        [clip_features[p["video_id"]][: len(p["scores"])] for p in predictions],
+        [p["scores"] for p in predictions],
+        model=setup["clip_dir"],
+        device="cpu",
+        text_position_interpolation="videoxum_batch",
+        text_batch_size=2,  # the evaluation batches (--per_device_eval_batch_size 2)
+    )
+    assert metrics["vt_clipscore"] == pytest.approx(direct["vt_clipscore"], abs=1e-5)
+
+
+def test_vt_clip_features_errors_name_the_video_and_the_file(evaluate_module, setup, tmp_path):
+    folder = tmp_path / "vt"
+    _write_vt_clip_features(setup, folder, shorten=0)
+    video_ids = sorted(p.stem for p in folder.glob("*.npz"))
+    assert evaluate_module.read_vt_clip_lengths(str(folder), video_ids, 16)[video_ids[0]] >= 1
+
+    cases = [
+        (lambda path: path.unlink(), "no file"),
+        (lambda path: np.savez(path, features=np.ones((5, 16), np.float32)), "no array 'vision'"),
+        (lambda path: np.savez(path, vision=np.ones((5, 8), np.float32)), "must be a numeric (frames, 16) array"),
+        (lambda path: np.savez(path, vision=np.ones(5, np.float32)), "got shape (5,)"),
+        (lambda path: path.write_bytes(b"not a zip"), "cannot read"),
+    ]
+    for damage, words in cases:
+        _write_vt_clip_features(setup, folder, shorten=0)
+        path = folder / f"{video_ids[1]}.npz"
+        damage(path)
+        with pytest.raises(ValueError) as error:
+            evaluate_module.read_vt_clip_lengths(str(folder), video_ids, 16)
+        message = str(error.value)
+        assert "\n" not in message and repr(video_ids[1]) in message and str(path) in message, message
+        assert words in message, message
+
+    np.savez(folder / f"{video_ids[0]}.npz", vision=np.full((4, 16), np.nan, np.float32))
+    with pytest.raises(ValueError, match="NaN/inf"):
+        evaluate_module.load_vt_clip_features(str(folder), video_ids[0], 4)
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--video_dir", "v", "--clip_model", "c", "--vt_clip_features_dir", "x"], "pass --features_dir"),
+        (["--features_dir", "f", "--vt_clip_features_dir", "x"], "needs --clip_model"),
+        (["--features_dir", "f", "--clip_model", "c", "--vt_clip_features_dir", "/nonexistent"], "is not a folder"),
+        (["--features_dir", "f", "--clip_text_positions", "bicubic"], "'none' or 'videoxum_batch'"),
+        (["--features_dir", "f", "--clip_max_text_tokens", "0"], "--clip_max_text_tokens must be >= 1"),
+    ],
+)
+def test_vt_clip_argument_errors(evaluate_module, extra, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate_module.parse_args(["--model_name_or_path", "m", "--data_dir", "d", "--output_dir", "o", *extra])
