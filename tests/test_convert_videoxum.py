@@ -74,10 +74,33 @@ def official_state_dict(blip_dir, with_ca=True):
     return state
 
 
+def official_positions(table, length):
+    """The official position rule, written from its description: rows `0..length-1` of the table up to its size;
+    above, the whole table resampled to `length` rows by bicubic convolution (Keys' kernel, a = -0.75, half-pixel
+    centres as `align_corners=False`, indices clamped at the borders). `length` is the padded *batch* length."""
+    rows = table.shape[0]
+    if length <= rows:
+        return table[:length]
+
+    def kernel(distance):  # Keys' cubic convolution kernel, a = -0.75
+        a, x = -0.75, distance.abs()
+        near = ((a + 2) * x - (a + 3)) * x * x + 1
+        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return torch.where(x <= 1, near, torch.where(x < 2, far, torch.zeros_like(x)))
+
+    source = (torch.arange(length, dtype=torch.float64) + 0.5) * (rows / length) - 0.5  # half-pixel centres
+    base = source.floor()
+    resampled = torch.zeros(length, table.shape[1], dtype=table.dtype)
+    for offset in (-1, 0, 1, 2):
+        index = (base + offset).clamp(0, rows - 1).long()
+        resampled += kernel(source - base - offset).to(table.dtype)[:, None] * table[index]
+    return resampled
+
+
 def reference_forward(state, frame_embeds, frame_mask, with_ca):
-    """The official computation written from its description: fused-qkv TT with additive -1e4 key masks, final
-    LayerNorm (eps 1e-6) before the positions are added again, the CA block (band |i-j| <= 2 times the frame mask on
-    both axes), the saliency Linear."""
+    """The official computation written from its description: positions by [`official_positions`] for the padded
+    length, fused-qkv TT with additive -1e4 key masks, final LayerNorm (eps 1e-6) before the positions are added
+    again, the CA block (band |i-j| <= 2 times the frame mask on both axes), the saliency Linear."""
     batch, length, width = frame_embeds.shape
     mask = frame_mask.float()
 
@@ -94,7 +117,7 @@ def reference_forward(state, frame_embeds, frame_mask, with_ca):
         out = (scores.softmax(dim=-1) @ value).transpose(1, 2).reshape(batch, length, width)
         return linear(out, f"{name}.proj")
 
-    positions = state["position_embeddings.weight"][:length]
+    positions = official_positions(state["position_embeddings.weight"], length)
     x = frame_embeds + positions
     key_mask = torch.where(mask == 0, -1e4, 0.0)[:, None, None, :]  # (B, 1, 1, T)
     for i in range(TT_DEPTH):
@@ -124,6 +147,7 @@ def reference_decoder_logits(state, blip_dir, features, frame_mask, text):
     weights = {k.removeprefix("text_decoder."): v for k, v in state.items() if k.startswith("text_decoder.")}
     weights = {k: v for k, v in weights.items() if k in decoder.state_dict()}
     decoder.load_state_dict(weights, strict=True)
+    decoder.to(features.dtype)
     rows = []
     for row in range(features.shape[0]):
         real = features[row : row + 1, frame_mask[row].bool()]
@@ -183,7 +207,7 @@ def test_converted_tt_ca_checkpoint_reproduces_the_official_forward(tmp_path, bl
     output_dir = tmp_path / "converted"
     env = {**os.environ, "PYTHONPATH": REPO_ROOT, "HF_HUB_OFFLINE": "1"}
     command = [sys.executable, SCRIPT, "--checkpoint", str(checkpoint), "--blip", str(blip_dir)]
-    command += ["--output_dir", str(output_dir), "--num_heads", str(HEADS)]
+    command += ["--output_dir", str(output_dir), "--num_heads", str(HEADS), "--text_num_heads", str(HEADS)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -211,6 +235,7 @@ def test_converted_tt_ca_checkpoint_reproduces_the_official_forward(tmp_path, bl
     )
     assert config["tsum_label_smoothing"] == 0.1 and config["vsum_loss_reduction"] == "videoxum"
     assert config["temporal_num_layers"] == TT_DEPTH
+    assert config["temporal_position_interpolation"] == "videoxum_batch_bicubic"
     card = (output_dir / "README.md").read_text()
     assert "jylins/videoxum" in card and "vtsum_tt_ca.pth" in card and "videoxum_released" in card
 
@@ -258,7 +283,9 @@ def test_tt_only_checkpoint_converts_without_local_attention(tmp_path, blip_dir)
 
     state = official_state_dict(blip_dir, with_ca=False)
     torch.save({"model": state}, tmp_path / "tt.pth")
-    folder = convert_videoxum_checkpoint(tmp_path / "tt.pth", blip_dir, tmp_path / "out", num_heads=HEADS)
+    folder = convert_videoxum_checkpoint(
+        tmp_path / "tt.pth", blip_dir, tmp_path / "out", num_heads=HEADS, text_num_heads=HEADS
+    )
     model = VsumModel.from_pretrained(folder).eval()
     assert model.config.local_attention_window in (0, None) and model.local_attention is None
     assert model.temporal_encoder.final_layer_norm is not None
@@ -272,7 +299,9 @@ def test_tt_only_checkpoint_converts_without_local_attention(tmp_path, blip_dir)
     torch.testing.assert_close(out.saliency_logits[real], saliency[real], rtol=0, atol=1e-5)
     torch.testing.assert_close(out.logits, logits, rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="'tt_ca' was requested but the checkpoint is 'tt'"):
-        convert_videoxum_checkpoint(tmp_path / "tt.pth", blip_dir, tmp_path / "x", variant="tt_ca", num_heads=HEADS)
+        convert_videoxum_checkpoint(
+            tmp_path / "tt.pth", blip_dir, tmp_path / "x", variant="tt_ca", num_heads=HEADS, text_num_heads=HEADS
+        )
 
 
 def test_unmapped_and_missing_keys_are_errors_naming_them(tmp_path, blip_dir):
@@ -282,20 +311,105 @@ def test_unmapped_and_missing_keys_are_errors_naming_them(tmp_path, blip_dir):
     extra = {**state, "tt.blocks.0.attn.relative_bias": torch.zeros(3)}
     torch.save({"model": extra}, tmp_path / "extra.pth")
     with pytest.raises(ValueError, match=r"tt\.blocks\.0\.attn\.relative_bias"):
-        convert_videoxum_checkpoint(tmp_path / "extra.pth", blip_dir, tmp_path / "out", num_heads=HEADS)
+        convert_videoxum_checkpoint(
+            tmp_path / "extra.pth", blip_dir, tmp_path / "out", num_heads=HEADS, text_num_heads=HEADS
+        )
     stray = {**state, "visual_encoder.cls_token": torch.zeros(1, 1, HIDDEN)}
     torch.save({"model": stray}, tmp_path / "stray.pth")
     with pytest.raises(ValueError, match=r"visual_encoder\.cls_token"):
-        convert_videoxum_checkpoint(tmp_path / "stray.pth", blip_dir, tmp_path / "out", num_heads=HEADS)
+        convert_videoxum_checkpoint(
+            tmp_path / "stray.pth", blip_dir, tmp_path / "out", num_heads=HEADS, text_num_heads=HEADS
+        )
     for key in ("tt.norm.weight", "local_atten_head.attn.qkv.bias", "text_decoder.cls.predictions.bias"):
         missing = {k: v for k, v in state.items() if k != key}
         torch.save({"model": missing}, tmp_path / "missing.pth")
         with pytest.raises(ValueError, match=key.replace(".", r"\.")):
-            convert_videoxum_checkpoint(tmp_path / "missing.pth", blip_dir, tmp_path / "out", num_heads=HEADS)
+            convert_videoxum_checkpoint(
+                tmp_path / "missing.pth", blip_dir, tmp_path / "out", num_heads=HEADS, text_num_heads=HEADS
+            )
     assert not (tmp_path / "out").exists()  # failed conversions leave no folder
     torch.save({"state_dict": state}, tmp_path / "other.pth")
     with pytest.raises(ValueError, match="expected a dict with 'model'"):
-        convert_videoxum_checkpoint(tmp_path / "other.pth", blip_dir, tmp_path / "out", num_heads=HEADS)
+        convert_videoxum_checkpoint(
+            tmp_path / "other.pth", blip_dir, tmp_path / "out", num_heads=HEADS, text_num_heads=HEADS
+        )
     torch.save({"model": state}, tmp_path / "ok.pth")
     with pytest.raises(ValueError, match="pass num_heads"):  # width 32: the official head rule does not apply
         convert_videoxum_checkpoint(tmp_path / "ok.pth", blip_dir, tmp_path / "out")
+
+
+def _converted_model(state, blip_dir, **overrides):
+    """The converted official model, in process, in float64 (config `overrides` applied before the weights)."""
+    from transformers import BlipForConditionalGeneration
+
+    from vsum import VsumModel, VsumProcessor
+    from vsum.convert_videoxum import OFFICIAL_PROMPT, build_converted_model
+
+    blip = BlipForConditionalGeneration.from_pretrained(blip_dir)
+    processor = VsumProcessor.from_blip(blip_dir, prompt=OFFICIAL_PROMPT)
+    model = build_converted_model(state, blip, processor, num_heads=HEADS, text_num_heads=HEADS)
+    if overrides:
+        config = model.config.__class__.from_dict({**model.config.to_dict(), **overrides})
+        other = VsumModel(config)
+        other.load_state_dict(model.state_dict())
+        model = other
+    return model.double().eval(), processor
+
+
+def test_official_position_interpolation_beyond_512_frames(blip_dir):
+    """Above 512 frames the official model resamples its whole position table (bicubic) to the padded batch length:
+    the converted model does the same under `temporal_position_interpolation="videoxum_batch_bicubic"`, for a
+    600-frame video alone and batched with a 40-frame one; the default stays per video."""
+    from types import SimpleNamespace
+
+    from vsum.inference import summarize_video
+
+    state = official_state_dict(blip_dir, with_ca=True)
+    state64 = {k: v.double() if v.is_floating_point() else v for k, v in state.items()}
+    model, processor = _converted_model(state, blip_dir)
+    assert model.config.temporal_position_interpolation == "videoxum_batch_bicubic"
+    generator = torch.Generator().manual_seed(SEED + 4)
+    long_video = torch.randn(600, HIDDEN, generator=generator, dtype=torch.float64)
+    short_video = torch.randn(40, HIDDEN, generator=generator, dtype=torch.float64)
+    padded = 40 * torch.randn(2, 600, HIDDEN, generator=generator, dtype=torch.float64)  # garbage in the padding
+    padded[0], padded[1, :40] = long_video, short_video
+    mask = torch.zeros(2, 600, dtype=torch.long)
+    mask[0], mask[1, :40] = 1, 1
+    text = processor.tokenize_summaries(["a red circle moves left", "a blue square"])
+    alone = {"frame_embeds": long_video[None], "frame_mask": torch.ones(1, 600, dtype=torch.long)}
+    alone.update({k: v[:1] for k, v in text.items()})
+    mixed = {"frame_embeds": padded, "frame_mask": mask, **text}
+    with torch.no_grad():
+        for batch in (alone, mixed):
+            out = model(**batch)
+            features, saliency = reference_forward(state64, batch["frame_embeds"], batch["frame_mask"], with_ca=True)
+            logits = reference_decoder_logits(state64, blip_dir, features, batch["frame_mask"], batch)
+            real = batch["frame_mask"].bool()
+            torch.testing.assert_close(out.saliency_logits[real], saliency[real], rtol=0, atol=1e-5)
+            torch.testing.assert_close(out.logits, logits, rtol=0, atol=1e-5)
+        short_alone = model(frame_embeds=short_video[None]).saliency_logits[0]
+        short_in_batch = model(**mixed).saliency_logits[1, :40]
+        # Batch-dependent, as the official code: the 40-frame video's positions follow the 600-frame padding.
+        assert (short_in_batch - short_alone).abs().max() > 1e-2
+
+        # Summarizing one long video alone (the `vsum summarize` path) is the official forward.
+        encoded = (long_video.float(), torch.arange(600, dtype=torch.float64), SimpleNamespace(duration=600.0))
+        summary = summarize_video("long.mp4", model, processor, encoded=encoded, generate_kwargs={"max_length": 12})
+        _, saliency = reference_forward(state64, long_video[None].float().double(), alone["frame_mask"], True)
+        scores = torch.tensor([frame["score"] for frame in summary["frames"]], dtype=torch.float64)
+        torch.testing.assert_close(scores, saliency[0].sigmoid(), rtol=0, atol=1e-6)
+
+        # The default rule is per video: a 40-frame video's output does not depend on its batch.
+        per_video, _ = _converted_model(state, blip_dir, temporal_position_interpolation="per_video_linear")
+        short_alone = per_video(frame_embeds=short_video[None]).saliency_logits[0]
+        torch.testing.assert_close(per_video(**mixed).saliency_logits[1, :40], short_alone, rtol=0, atol=1e-10)
+        _, saliency = reference_forward(state64, short_video[None], torch.ones(1, 40, dtype=torch.long), True)
+        torch.testing.assert_close(short_alone, saliency[0], rtol=0, atol=1e-10)  # rows 0..39 in both rules
+
+
+def test_temporal_position_interpolation_is_validated():
+    from vsum import VsumConfig
+
+    assert VsumConfig().temporal_position_interpolation == "per_video_linear"
+    with pytest.raises(ValueError, match=r"temporal_position_interpolation='bicubic'.*per_video_linear.*videoxum_"):
+        VsumConfig(temporal_position_interpolation="bicubic")

@@ -7,6 +7,9 @@ from transformers import BlipTextConfig, BlipVisionConfig, PreTrainedConfig
 LOCAL_ATTENTION_TYPES = ("hard", "rbf")
 #: `vsum_loss_reduction` values: our mean over real frames, or the official VideoXum mean (see `VsumConfig`).
 VSUM_LOSS_REDUCTIONS = ("real_frames", "videoxum")
+#: `temporal_position_interpolation` values: per video and linear (ours), or the official VideoXum rule (the whole table
+#: resampled bicubically to the padded batch length; see `VsumConfig`).
+TEMPORAL_POSITION_INTERPOLATIONS = ("per_video_linear", "videoxum_batch_bicubic")
 #: `initialization` values: this project's initialisation of the new modules, or the official VideoXum one.
 INITIALIZATIONS = ("default", "videoxum")
 #: `generation_config.length_normalization` values of beam search (see `VsumModel.generate`): transformers' score
@@ -47,10 +50,17 @@ class VsumConfig(PreTrainedConfig):
             Apply a LayerNorm after the last TT layer, before the position embeddings are added again, as the
             official VideoXum `VideoTransformer` does (`tt.norm`). Our default omits it.
         max_frames (`int`, *optional*, defaults to 512):
-            Rows of the learned temporal position table; longer videos interpolate it linearly. The interpolation
-            uses each video's own length, so a video's positions do not depend on how much padding its batch has. The
-            official code interpolates (bicubic) to the padded *batch* length instead, so its positions for a video
-            longer than 512 frames change with the batch; for videos of at most 512 frames both use rows `0..T-1`.
+            Rows of the learned temporal position table. A video of `T <= max_frames` frames uses rows `0..T-1`;
+            beyond, the table is interpolated as `temporal_position_interpolation` says.
+        temporal_position_interpolation (`str`, *optional*, defaults to `"per_video_linear"`):
+            Positions beyond `max_frames`. `"per_video_linear"`: the table is interpolated linearly to each video's
+            own length (from `frame_mask`), so a video's positions never depend on its batch or its padding.
+            `"videoxum_batch_bicubic"`: the official VideoXum rule, set by converted official checkpoints: when the
+            padded *batch* length `T_max` exceeds `max_frames`, the whole table is resampled bicubically
+            (`align_corners=False`) to `T_max` rows and every video of the batch uses rows `0..T-1` of it, a short
+            video batched with a long one included. Outputs then depend on the batch: a video alone (as `vsum
+            summarize` runs it) gets the official output for that video alone. Up to `max_frames` padded frames both
+            rules use rows `0..T-1`.
         local_attention_window (`int`, *optional*, defaults to 2):
             Radius `k` of the local attention window (frame `i` attends to frames `i-k .. i+k`). `0` or `None` removes
             the local-attention module.
@@ -141,6 +151,7 @@ class VsumConfig(PreTrainedConfig):
     temporal_layer_norm_eps: float | None = None
     temporal_final_layer_norm: bool = False
     max_frames: int = 512
+    temporal_position_interpolation: str = "per_video_linear"
     local_attention_window: int | None = 2
     local_attention_type: str = "hard"
     summary_ratio: float = DEFAULT_SUMMARY_RATIO
@@ -247,6 +258,12 @@ class VsumConfig(PreTrainedConfig):
         )
         _check(0.0 <= self.temporal_dropout < 1.0, "temporal_dropout", self.temporal_dropout, "must be in [0, 1)")
         _check(self.max_frames >= 1, "max_frames", self.max_frames, "must be >= 1")
+        _check(
+            self.temporal_position_interpolation in TEMPORAL_POSITION_INTERPOLATIONS,
+            "temporal_position_interpolation",
+            self.temporal_position_interpolation,
+            f"must be one of {TEMPORAL_POSITION_INTERPOLATIONS}",
+        )
         if self.local_attention_window is not None:
             _check(
                 isinstance(self.local_attention_window, int) and self.local_attention_window > 0,

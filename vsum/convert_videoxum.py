@@ -15,7 +15,14 @@ ViT-B features):
 Every key is mapped or is an error naming it; every parameter of the converted model comes from the official
 checkpoint or (ViT only) from the BLIP checkpoint, else it is an error naming it. The config reproduces the official
 model: final TT LayerNorm, LayerNorm eps 1e-6, no temporal dropout, decoder dropout and label smoothing 0.1, the
-official saliency-loss reduction, no decoder frame pooling (`decoder_max_frames=None`) and the prompt "a video of ".
+official saliency-loss reduction, no decoder frame pooling (`decoder_max_frames=None`), the official positions beyond
+512 frames (the table resampled bicubically to the padded batch length: `temporal_position_interpolation=
+"videoxum_batch_bicubic"`) and the prompt "a video of ".
+
+A state dict saved from a `DataParallel`/`DistributedDataParallel` wrapper (every key prefixed `module.`) is accepted
+(the prefix is stripped). The `--blip` text config must build the official decoder: its heads, LayerNorm eps and
+activation are checked against the official `med_config.json` (a decoder with other heads loads the same tensors but
+computes other logits).
 
 >>> from vsum.convert_videoxum import convert_videoxum_checkpoint
 >>> convert_videoxum_checkpoint("vtsum_tt_ca.pth", "Salesforce/blip-image-captioning-base", "vsum-videoxum-tt-ca")
@@ -24,11 +31,14 @@ official saliency-loss reduction, no decoder frame pooling (`decoder_max_frames=
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+
+logger = logging.getLogger(__name__)
 
 VARIANTS = ("auto", "tt", "tt_ca")
 DEFAULT_BLIP = "Salesforce/blip-image-captioning-base"
@@ -46,8 +56,15 @@ OFFICIAL_CONFIG = {
     "vsum_loss_reduction": "videoxum",
     "decoder_max_frames": None,
     "local_attention_type": "hard",
+    "temporal_position_interpolation": "videoxum_batch_bicubic",
     "initialization": "videoxum",
 }
+#: The official text decoder's config (BLIP's `configs/med_config.json`, a BERT-base): its attention heads are 64 wide
+#: (12 for the 768-wide decoder), its LayerNorm eps and activation are these. None is visible in the tensors.
+OFFICIAL_TEXT_HEAD_SIZE = 64
+OFFICIAL_TEXT_CONFIG = {"layer_norm_eps": 1e-12, "hidden_act": "gelu"}
+#: Prefix of every key in a state dict saved from a `DataParallel` / `DistributedDataParallel` wrapper.
+WRAPPER_PREFIX = "module."
 #: Non-parameter buffers in the official state dict: recomputed by the model, not converted.
 DROPPED_BUFFERS = ("text_decoder.bert.embeddings.position_ids",)
 
@@ -68,8 +85,55 @@ def detect_variant(state_dict: dict[str, Any]) -> str:
     return "tt_ca" if any(key.startswith("local_atten_head.") for key in state_dict) else "tt"
 
 
+def strip_wrapper_prefix(state_dict: dict[str, Any]) -> dict[str, Any]:
+    """`state_dict` without the `module.` prefix that a `DataParallel`/`DistributedDataParallel` save puts on every key
+    (logged); unchanged when no key has it. A prefix on some keys only is an error naming how many."""
+    prefixed = sum(key.startswith(WRAPPER_PREFIX) for key in state_dict)
+    if not prefixed:
+        return state_dict
+    if prefixed != len(state_dict):
+        example = next(key for key in state_dict if not key.startswith(WRAPPER_PREFIX))
+        raise ValueError(
+            f"{prefixed} of {len(state_dict)} keys start with {WRAPPER_PREFIX!r} but not all (e.g. {example!r}): "
+            "not one wrapped model's state dict"
+        )
+    logger.info("stripped the %r prefix of all %d keys (a DataParallel/DDP save)", WRAPPER_PREFIX, len(state_dict))
+    return strip_wrapper_prefix({key.removeprefix(WRAPPER_PREFIX): value for key, value in state_dict.items()})
+
+
+def check_text_config(state_dict: dict[str, Any], text_config, text_num_heads: int | None = None) -> None:
+    """Raises `ValueError` (one line: field, expected, actual) unless `text_config` (the `--blip` text config) builds
+    the official text decoder of `state_dict`: heads of the official size 64 (or `text_num_heads`), the official
+    LayerNorm eps and activation.
+
+    Args:
+        text_num_heads (`int`, *optional*): the decoder's attention heads, for a decoder whose width is not a multiple
+            of 64 (not an official one: tests, other BLIP variants).
+    """
+    key = "text_decoder.bert.embeddings.word_embeddings.weight"
+    if key not in state_dict:
+        raise ValueError(f"missing key {key!r}: not an official VTSUM-BLIP checkpoint")
+    width = state_dict[key].shape[1]
+    if text_num_heads is None:
+        if width % OFFICIAL_TEXT_HEAD_SIZE:
+            raise ValueError(
+                f"text decoder width {width} is not a multiple of the official head size {OFFICIAL_TEXT_HEAD_SIZE}: "
+                "pass text_num_heads"
+            )
+        text_num_heads = width // OFFICIAL_TEXT_HEAD_SIZE
+    expected = {"num_attention_heads": text_num_heads, **OFFICIAL_TEXT_CONFIG}
+    for field, value in expected.items():
+        actual = getattr(text_config, field, None)
+        if actual != value:
+            raise ValueError(
+                f"the BLIP text config has {field}={actual!r} but the official text decoder (width {width}) has "
+                f"{field}={value!r}: use the BLIP checkpoint the official model was trained from"
+            )
+
+
 def load_official_state_dict(path: str | os.PathLike) -> dict[str, Any]:
-    """`torch.load(path, weights_only=True)["model"]`, with clear errors for a missing file or another layout."""
+    """`torch.load(path, weights_only=True)["model"]`, with clear errors for a missing file or another layout; a
+    `module.` prefix on every key (a `DataParallel`/DDP save) is stripped."""
     import torch
 
     path = os.fspath(path)
@@ -85,7 +149,10 @@ def load_official_state_dict(path: str | os.PathLike) -> dict[str, Any]:
     state_dict = checkpoint["model"]
     if not isinstance(state_dict, dict) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
         raise ValueError(f"{path}: ckpt['model'] is not a state dict of tensors")
-    return state_dict
+    try:
+        return strip_wrapper_prefix(state_dict)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
 
 
 def _tt_depth(state_dict: dict[str, Any]) -> int:
@@ -211,19 +278,25 @@ def official_key(key: str) -> str:
     return key
 
 
-def build_converted_model(state_dict: dict[str, Any], blip, processor, variant="auto", num_heads=None):
+def build_converted_model(
+    state_dict: dict[str, Any], blip, processor, variant="auto", num_heads=None, text_num_heads=None
+):
     """A `VsumModel` holding the official weights, with the ViT (and config sizes) of `blip`.
 
     Args:
-        state_dict (`dict`): the official `ckpt["model"]`.
-        blip (`BlipForConditionalGeneration`): source of the ViT.
+        state_dict (`dict`): the official `ckpt["model"]` (a `module.` prefix on every key is stripped).
+        blip (`BlipForConditionalGeneration`): source of the ViT; its text config must build the official decoder
+            (see [`check_text_config`]).
         processor (`VsumProcessor`): its prompt's ids become `config.prompt_token_ids`.
+        variant, num_heads: see [`official_config_fields`]. text_num_heads: see [`check_text_config`].
     """
     import torch
 
     from .modeling_vsum import VsumModel
 
+    state_dict = strip_wrapper_prefix(state_dict)
     fields = official_config_fields(state_dict, variant, num_heads)
+    check_text_config(state_dict, blip.config.text_config, text_num_heads)
     model = VsumModel.from_blip(blip, prompt_token_ids=processor.prompt_token_ids, **fields)
     converted = convert_state_dict(state_dict)
     target = model.state_dict()
@@ -261,7 +334,9 @@ def official_model_card_description(variant: str, checkpoint_name: str, blip: st
         f"{'context-aggregation (local attention, radius 2) block, ' if variant == 'tt_ca' else ''}saliency head and "
         f"text decoder are the official weights; the per-frame ViT, which the official checkpoint does not contain "
         f"(it ran on precomputed BLIP ViT-B features), and the tokenizer come from `{blip}`. The config reproduces the "
-        "official computation (final TT LayerNorm, LayerNorm eps 1e-6, no temporal dropout, no decoder frame pooling). "
+        "official computation (final TT LayerNorm, LayerNorm eps 1e-6, no temporal dropout, no decoder frame pooling, "
+        "the official positions beyond 512 frames: the table resampled bicubically to the padded batch length, so a "
+        "video's output above 512 frames depends on its batch, as in the official code). "
         "The paper's published numbers were computed with the released evaluation code, whose F1 thresholding "
         "selects about half of the frames instead of the documented top 15 % (our `videoxum_released` protocol, not "
         "our default `top15`); they are not reproduced here, and this card lists no metrics because no evaluation "
@@ -276,6 +351,7 @@ def convert_videoxum_checkpoint(
     *,
     variant: str = "auto",
     num_heads: int | None = None,
+    text_num_heads: int | None = None,
     push_to_hub: str | None = None,
 ) -> Path:
     """Converts an official VideoXum `.pth` into a complete Hub-ready folder and returns its path.
@@ -298,7 +374,9 @@ def convert_videoxum_checkpoint(
         processor = VsumProcessor.from_blip(blip, prompt=OFFICIAL_PROMPT)
     except OSError as error:
         raise ValueError(f"{blip}: cannot load the BLIP checkpoint ({str(error).splitlines()[0]})") from None
-    model = build_converted_model(state_dict, blip_model, processor, variant=variant, num_heads=num_heads)
+    model = build_converted_model(
+        state_dict, blip_model, processor, variant=variant, num_heads=num_heads, text_num_heads=text_num_heads
+    )
     output_dir = Path(output_dir)
     with atomic_folder(output_dir) as folder:
         model.save_pretrained(folder)
@@ -325,9 +403,11 @@ __all__ = [
     "DEFAULT_BLIP",
     "OFFICIAL_CONFIG",
     "build_converted_model",
+    "check_text_config",
     "convert_state_dict",
     "convert_videoxum_checkpoint",
     "detect_variant",
     "load_official_state_dict",
     "official_config_fields",
+    "strip_wrapper_prefix",
 ]

@@ -217,19 +217,25 @@ def _blockwise_local_attention(query, key, value, window, key_mask, rbf_bandwidt
 
 
 class VsumTemporalEmbeddings(nn.Module):
-    """Learned temporal position embeddings, linearly interpolated per video when it is longer than `max_frames`.
+    """Learned temporal position embeddings, interpolated beyond `max_frames` frames as
+    `config.temporal_position_interpolation` says.
 
-    Interpolation uses each video's own length (from `frame_mask`), so padding a video never changes its positions.
+    `"per_video_linear"`: linearly, to each video's own length (from `frame_mask`), so padding a video never changes
+    its positions. `"videoxum_batch_bicubic"` (the official VideoXum rule): the whole table is resampled bicubically to
+    the padded batch length, shared by every video of the batch.
     """
 
     def __init__(self, config: VsumConfig):
         super().__init__()
         self.max_frames = config.max_frames
+        self.batch_bicubic = config.temporal_position_interpolation == "videoxum_batch_bicubic"
         self.position_embeddings = nn.Parameter(torch.zeros(config.max_frames, config.hidden_size))
 
     def forward(self, frame_mask: torch.Tensor) -> torch.Tensor:
         # frame_mask: (B, T) -> position embeddings (B, T, D)
         num_frames = frame_mask.shape[1]
+        if self.batch_bicubic:
+            return self._batch_positions(num_frames).expand(frame_mask.shape[0], -1, -1)
         lengths = frame_mask.sum(dim=1).to(torch.float32)  # (B,)
         last = self.max_frames - 1
         # Videos within the table use rows 0..T-1 (scale 1); longer ones map [0, length-1] onto [0, max_frames-1].
@@ -246,6 +252,17 @@ class VsumTemporalEmbeddings(nn.Module):
         fraction = (position - lower).unsqueeze(-1).to(self.position_embeddings.dtype)  # (B, t, 1)
         table = self.position_embeddings
         return table[lower] * (1 - fraction) + table[upper] * fraction
+
+    def _batch_positions(self, length: int) -> torch.Tensor:
+        # The official rule: rows 0..length-1 up to the table's size; beyond, the table seen as a one-pixel-wide image
+        # of height `max_frames` is resized to height `length` (bicubic, half-pixel centres). (1, length, D); one
+        # (length, D) array whatever the batch size.
+        table = self.position_embeddings
+        if length <= self.max_frames:
+            return table[:length].unsqueeze(0)
+        image = table.t().unsqueeze(0).unsqueeze(-1)  # (1, D, max_frames, 1)
+        resized = F.interpolate(image, size=(length, 1), mode="bicubic", align_corners=False)
+        return resized.squeeze(-1).transpose(1, 2)  # (1, length, D)
 
 
 class VsumTemporalSelfAttention(nn.Module):
