@@ -322,6 +322,8 @@ def build_converted_model(
         a, b = f"text_decoder.{tied}", f"text_decoder.{source}"
         if a in converted and b in converted and not torch.equal(converted[a], converted[b]):
             raise ValueError(f"{a} and {b} are tied in the model but differ in the official checkpoint")
+    # The official evaluation decoded with transformers 4.15, whose beam search scores the whole sequence.
+    model.generation_config.length_normalization = "videoxum"
     return model.eval()
 
 

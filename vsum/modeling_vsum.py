@@ -5,6 +5,7 @@ Frames (1 fps) -> frozen BLIP ViT per frame ([CLS]) -> temporal position embeddi
 local attention (radius k) -> (a) a per-frame saliency logit, (b) BLIP's text decoder cross-attending to the frames.
 """
 
+import contextlib
 import copy
 import math
 import os
@@ -26,7 +27,7 @@ from transformers.models.blip.modeling_blip_text import (
 )
 from transformers.utils import ModelOutput, logging
 
-from .configuration_vsum import VsumConfig
+from .configuration_vsum import LENGTH_NORMALIZATIONS, VsumConfig
 
 
 logger = logging.get_logger(__name__)
@@ -76,6 +77,81 @@ def default_generation_config(config: VsumConfig) -> GenerationConfig:
     return GenerationConfig(
         **DEFAULT_GENERATION, eos_token_id=text_config.sep_token_id, pad_token_id=text_config.pad_token_id
     )
+
+
+#: The methods of transformers' beam search (`GenerationMixin._beam_search`, transformers >= 4.50) that score finished
+#: hypotheses and decide when to stop; `length_normalization="videoxum"` replaces them for one `generate` call.
+_BEAM_SCORING_METHODS = ("_update_finished_beams", "_check_early_stop_heuristic")
+
+
+@contextlib.contextmanager
+def videoxum_beam_scoring(decoder, eos_token_id):
+    """Within the block, beam search by `decoder.generate` keeps and stops as transformers 4.15, the version the official
+    VideoXum code pins, instead of as transformers 5.
+
+    Both run the same search; they differ in the score of a finished hypothesis, `sum of log-probabilities / length **
+    length_penalty`. transformers 5: length = generated tokens, the end token included. 4.15: length = the whole
+    sequence, prompt included, the end token excluded, and at `max_length` the `num_beams` best unfinished beams are
+    also kept (with their full length); it stops once the worst kept hypothesis scores at least the step's best
+    candidate over the length before that step. Only transformers' two scoring methods are replaced (on this
+    instance, for the block): logits, processors, caches and stopping criteria stay transformers' own.
+    """
+    missing = [name for name in _BEAM_SCORING_METHODS if not hasattr(decoder, name)]
+    if missing:
+        import transformers
+
+        raise ValueError(
+            f"length_normalization='videoxum' needs transformers' beam search methods {missing}, which transformers "
+            f"{transformers.__version__} lacks"
+        )
+    eos_ids = [eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id or [])
+    best_candidate = {}
+
+    def gather(tensor, indices):  # (batch, k, ...) rows `indices` (batch, n) of dim 1
+        return torch.take_along_dim(tensor, indices.view(*indices.shape, *[1] * (tensor.dim() - 2)), dim=1)
+
+    def update_finished_beams(
+        *, sequences, topk_running_sequences, beam_scores, topk_log_probs, beam_indices, topk_running_beam_indices,
+        is_early_stop_heuristic_unsatisfied, is_sent_finished, next_token_hits_stopping_criteria, top_num_beam_mask,
+        num_beams, cur_len, length_penalty, early_stopping, **_,
+    ):  # fmt: skip
+        best_candidate["score"] = topk_log_probs[:, :1]  # (batch, 1): the candidates are sorted
+        is_eos = torch.isin(topk_running_sequences[:, :, cur_len], torch.tensor(eos_ids, device=sequences.device))
+        # An end token among the `num_beams` best candidates finishes; so do, once another stopping criterion holds
+        # (max_length), the `num_beams` best candidates without one (4.15's `finalize` of the running beams).
+        finished = is_eos & top_num_beam_mask[None]
+        finished |= next_token_hits_stopping_criteria & ~is_eos & ((~is_eos).cumsum(dim=-1) <= num_beams)
+        lengths = (cur_len + 1 - is_eos.long()).to(topk_log_probs.dtype)
+        scores = topk_log_probs / lengths**length_penalty
+        full = is_sent_finished.all(dim=-1, keepdim=True) & (early_stopping is True)
+        blocked = ~finished | ~is_early_stop_heuristic_unsatisfied | full
+        scores = scores + blocked.to(scores.dtype) * -1.0e9
+        merged_scores = torch.cat((beam_scores, scores), dim=1)
+        keep = torch.topk(merged_scores, k=num_beams).indices
+        return (
+            gather(torch.cat((sequences, topk_running_sequences), dim=1), keep),
+            gather(merged_scores, keep),
+            gather(torch.cat((beam_indices, topk_running_beam_indices), dim=1), keep),
+            gather(torch.cat((is_sent_finished, finished & ~blocked), dim=1), keep),
+        )
+
+    def check_early_stop_heuristic(
+        *, is_early_stop_heuristic_unsatisfied, beam_scores, is_sent_finished, cur_len, early_stopping, length_penalty,
+        **_,
+    ):  # fmt: skip
+        # `cur_len` already counts the step's token; 4.15 divides by the length before it.
+        reachable = best_candidate["score"] / (cur_len - 1) ** length_penalty
+        worst = beam_scores.min(dim=-1, keepdim=True).values
+        done = is_sent_finished.all(dim=-1, keepdim=True) & ((early_stopping is True) | (worst >= reachable))
+        return is_early_stop_heuristic_unsatisfied & ~done
+
+    decoder._update_finished_beams = update_finished_beams
+    decoder._check_early_stop_heuristic = check_early_stop_heuristic
+    try:
+        yield
+    finally:
+        for name in _BEAM_SCORING_METHODS:
+            delattr(decoder, name)
 
 
 @dataclass
@@ -905,6 +981,10 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             generation_config ([`~transformers.GenerationConfig`], *optional*):
                 The decoding recipe; defaults to `self.generation_config` (3 beams, 10 to 128 tokens for a new model;
                 a checkpoint's own `generation_config.json` when loaded). Never modified.
+                Its `length_normalization` (ours) sets how beam search scores a finished summary: `"generated"`
+                (default; transformers': log-probability / generated tokens ** `length_penalty`) or `"videoxum"`
+                (transformers 4.15's, the official VideoXum pin: / whole sequence with the prompt, see
+                [`videoxum_beam_scoring`]); converted official checkpoints and `configs/videoxum_official.yaml` set it.
             generate_kwargs: override single fields of it (e.g. `num_beams=1, max_new_tokens=20`). They are merged
                 into a copy of the recipe here, so the text decoder gets one config (no transformers warning). A length
                 given one way replaces the recipe's other way: `max_new_tokens` drops its `max_length` (and vice
@@ -944,14 +1024,21 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
             raise ValueError(f"input_ids has batch size {input_ids.shape[0]} but the frames have {batch}")
         decoder_memory, decoder_mask = self.decoder_memory(frame_features, frame_mask)
         generation_config, model_kwargs = self._merge_generation_kwargs(generation_config, generate_kwargs)
-        return self.text_decoder.generate(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            encoder_hidden_states=decoder_memory,
-            encoder_attention_mask=decoder_mask.long(),
-            generation_config=generation_config,
-            **model_kwargs,
-        )
+        normalization = getattr(generation_config, "length_normalization", None) or "generated"
+        if normalization not in LENGTH_NORMALIZATIONS:
+            raise ValueError(f"length_normalization must be one of {LENGTH_NORMALIZATIONS}, got {normalization!r}")
+        scoring = contextlib.nullcontext()
+        if normalization == "videoxum" and generation_config.num_beams > 1:
+            scoring = videoxum_beam_scoring(self.text_decoder, generation_config.eos_token_id)
+        with scoring:
+            return self.text_decoder.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                encoder_hidden_states=decoder_memory,
+                encoder_attention_mask=decoder_mask.long(),
+                generation_config=generation_config,
+                **model_kwargs,
+            )
 
     #: Pairs of `GenerationConfig` fields that bound the same length two ways (total, or new tokens only).
     _LENGTH_ALTERNATIVES = (("max_new_tokens", "max_length"), ("min_new_tokens", "min_length"))
@@ -966,6 +1053,9 @@ class VsumModel(VsumPreTrainedModel, GenerationMixin):
         generation_config = copy.deepcopy(
             generation_config if generation_config is not None else self.generation_config
         )
+        generate_kwargs = dict(generate_kwargs)
+        if "length_normalization" in generate_kwargs:  # ours: `update` would pass it on to the decoder's forward
+            generation_config.length_normalization = generate_kwargs.pop("length_normalization")
         for first, second in self._LENGTH_ALTERNATIVES:
             for given, other in ((first, second), (second, first)):
                 if generate_kwargs.get(given) is not None and generate_kwargs.get(other) is None:
