@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from test_convert_videoxum import blip_dir  # noqa: F401  (fixture: a tiny BLIP checkpoint folder)
 
 
 NUM_BEAMS, MAX_LENGTH, MIN_LENGTH = 3, 16, 6
@@ -177,3 +178,10 @@ def test_length_normalization_round_trips_and_is_checked(tiny_processor, tmp_pat
     assert "_update_finished_beams" not in vars(loaded.text_decoder)  # the scoring methods are put back
     with pytest.raises(ValueError, match=r"length_normalization must be one of \('generated', 'videoxum'\), got 'x'"):
         loaded.generate(frame_embeds=frame_embeds, frame_mask=frame_mask, length_normalization="x")
+
+
+def test_converted_official_checkpoint_decodes_with_the_415_scores(blip_dir):  # noqa: F811 (the fixture)
+    from test_convert_videoxum import _converted_model, official_state_dict
+
+    model, _ = _converted_model(official_state_dict(blip_dir), blip_dir)
+    assert model.generation_config.length_normalization == "videoxum"
