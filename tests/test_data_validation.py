@@ -1,6 +1,7 @@
 # Copyright 2026 The vsum-la Authors. Licensed under the Apache License, Version 2.0.
 """Hostile and careless inputs to the VideoXum loader (issue 11, section 3): each must be a one-line `ValueError`
-naming the file, the video and the field, never silently accepted nor raised as another error type.
+naming the file, the video and the field, never silently accepted nor raised as another error type. Values the
+official loader accepts or ignores (issue 19) load with a warning instead.
 
 The annotation files are built by hand in `tmp_path` (no videos needed), so every case is small and deterministic.
 """
@@ -77,28 +78,51 @@ def _set_item(field, path, value):
 
 RECORD_CASES = [
     # (case id, mutation of the validation record, field named, words in the message)
-    ("timestamps-negative", _set_item("timestamps", [0], [-3.0, 6.0]), "timestamps", "negative"),
-    ("timestamps-reversed", _set_item("timestamps", [1], [11.0, 6.0]), "timestamps", "reversed"),
-    ("timestamps-1e12", _set_item("timestamps", [1], [6.0, 1e12]), "timestamps", "ends after the video"),
-    ("timestamps-beyond-duration", _set_item("timestamps", [1], [6.0, 20.0]), "timestamps", "ends after the video"),
     ("timestamps-nan", _set_item("timestamps", [0], [float("nan"), 6.0]), "timestamps", "finite numbers"),
-    ("vsum-negative", _set_item("vsum", [0, 3], [-1.0, 2.0]), "vsum", "segment 0 annotator 3"),
-    ("vsum-reversed", _set_item("vsum", [1, 0], [9.0, 7.0]), "vsum", "reversed"),
-    ("vsum-1e12", _set_item("vsum", [1, 9], [7.0, 1e12]), "vsum", "ends after the video"),
-    ("tsum-empty-string", _set_item("tsum", [1], ""), "tsum", "sentence 1 is empty"),
-    ("tsum-blank-string", _set_item("tsum", [0], "   "), "tsum", "sentence 0 is empty"),
     ("tsum-only-punctuation", _set("tsum", ["...", "!!"]), "tsum", "empty text summary"),
     ("onehot-string", _set_item("vsum_onehot", [2, 5], "1"), "vsum_onehot", "row 2 must hold only the numbers"),
-    ("onehot-boolean", _set_item("vsum_onehot", [0, 0], True), "vsum_onehot", "True (bool)"),
     ("onehot-null", _set_item("vsum_onehot", [0, 0], None), "vsum_onehot", "None"),
-    ("duration-10000-for-12-frames", _set("duration", 10000.0), "duration", "inconsistent with sampled_frames=12"),
-    ("duration-1e12", _set("duration", 1e12), "duration", "inconsistent"),
-    ("duration-tiny", _set("duration", 0.5), "duration", "inconsistent"),
     ("duration-huge-integer", _set("duration", 10**400), "duration", "positive number"),
     ("sampled-frames-2**40", _set("sampled_frames", 2**40), "sampled_frames", "at most 2147483647"),
     ("sampled-frames-boolean", _set("sampled_frames", True), "sampled_frames", "positive integer"),
     ("video-id-path", _set("video_id", "../../etc/passwd"), "video_id", "plain file name"),
 ]
+
+# Values the official loader accepts or ignores (issue 19): they load, kept as given, with one warning naming the
+# field. They were refused before; `tests/test_data_official_records.py` checks the counts and the lengths.
+ACCEPTED_CASES = [
+    ("timestamps-negative", _set_item("timestamps", [0], [-3.0, 6.0]), "timestamps", "negative"),
+    ("timestamps-reversed", _set_item("timestamps", [1], [11.0, 6.0]), "timestamps", "reversed"),
+    ("timestamps-1e12", _set_item("timestamps", [1], [6.0, 1e12]), "timestamps", "ends after duration"),
+    ("timestamps-beyond-duration", _set_item("timestamps", [1], [6.0, 20.0]), "timestamps", "ends after duration"),
+    ("vsum-negative", _set_item("vsum", [0, 3], [-1.0, 2.0]), "vsum", "segment 0 annotator 3"),
+    ("vsum-reversed", _set_item("vsum", [1, 0], [9.0, 7.0]), "vsum", "reversed"),
+    ("vsum-1e12", _set_item("vsum", [1, 9], [7.0, 1e12]), "vsum", "ends after duration"),
+    ("tsum-empty-string", _set_item("tsum", [1], ""), "tsum", "sentence 1 is empty"),
+    ("tsum-blank-string", _set_item("tsum", [0], "   "), "tsum", "sentence 0 is empty"),
+    ("onehot-boolean", _set_item("vsum_onehot", [0, 0], True), "vsum_onehot", "row 0 holds true/false"),
+    ("duration-10000-for-12-frames", _set("duration", 10000.0), "duration", "sampled_frames=12"),
+    ("duration-1e12", _set("duration", 1e12), "duration", "sampled_frames=12"),
+    ("duration-tiny", _set("duration", 0.5), "duration", "sampled_frames=12"),
+]
+
+
+@pytest.mark.parametrize("mutate, field, words", [c[1:] for c in ACCEPTED_CASES], ids=[c[0] for c in ACCEPTED_CASES])
+def test_values_the_official_loader_accepts_load_with_a_warning(tmp_path, cache_dir, caplog, mutate, field, words):
+    import logging
+
+    from vsum.data import load_videoxum
+
+    root = tmp_path / "anno"
+    records = write_dataset(root)["validation"]
+    mutate(records[0])
+    rewrite(root, "validation", records)
+    with caplog.at_level(logging.WARNING, logger="vsum.data.videoxum"):
+        example = load_videoxum(root, cache_dir=cache_dir)["validation"][0]
+    assert example["num_frames"] == T and example["video_id"] == "v_val0"
+    messages = [r.getMessage() for r in caplog.records if "1 record(s) (validation: 1)" in r.getMessage()]
+    (warning,) = [m for m in messages if f"'{field}'" in m.split(".")[0]]  # the warning of that field's kind
+    assert "v_val0 (val_videoxum.json record 0)" in warning and words in warning, warning
 
 
 @pytest.mark.parametrize("mutate, field, words", [c[1:] for c in RECORD_CASES], ids=[c[0] for c in RECORD_CASES])
@@ -132,12 +156,14 @@ def test_values_within_the_tolerances_are_accepted(tmp_path, cache_dir):
     assert example["duration"] == 9.1 and example["timestamps"][1] == [6.0, 11.0]
     assert example["vsum_onehot"][0][0] == 1
 
-    # A larger tolerance is an explicit choice.
+    # Beyond the tolerance the record still loads (the official loader ignores sampled_frames), with a warning;
+    # a larger tolerance is an explicit choice.
     records[0]["duration"] = 7.0
     rewrite(root, "validation", records)
-    with pytest.raises(ValueError, match="frame_tolerance=2"):
-        load_videoxum(root, cache_dir=cache_dir)
-    assert load_videoxum(root, cache_dir=cache_dir, frame_tolerance=5)["validation"][0]["duration"] == 7.0
+    _, report = load_videoxum(root, cache_dir=cache_dir, output_loading_info=True)
+    assert report["validation"]["issues"]["duration"]["count"] == 1
+    _, report = load_videoxum(root, cache_dir=cache_dir, frame_tolerance=5, output_loading_info=True)
+    assert report["validation"]["issues"] == {}
 
 
 # ------------------------------------------------------------------------------------ files and splits
@@ -201,42 +227,49 @@ def test_a_split_whose_records_are_all_skipped_is_refused(tmp_path, cache_dir):
 # ------------------------------------------------------------------------------------ frame counts
 
 
-def test_a_onehot_20_times_longer_is_refused_unless_truncate_is_asked_for(tmp_path, cache_dir):
+def test_a_onehot_20_times_longer_keeps_its_length_unless_error_is_asked_for(tmp_path, cache_dir):
     from vsum.data import LENGTH_MISMATCH_MODES, load_videoxum
 
     root = tmp_path / "anno"
     records = write_dataset(root)["train"]
     records[1]["vsum_onehot"] = [row * 20 for row in records[1]["vsum_onehot"]]  # 240 frames for 12
     rewrite(root, "train", records)
+    # The official loader ignores sampled_frames: the 240 labelled frames are the video's length.
+    dataset, report = load_videoxum(root, cache_dir=cache_dir, output_loading_info=True)
+    assert dataset["train"][1]["num_frames"] == 240 and len(dataset["train"][1]["vsum_onehot"][0]) == 240
+    assert report["train"]["length_fixes"]["onehot_longer"] == 1 and report["train"]["max_frames_dropped"] == 0
+    assert report["train"]["issues"]["sampled_frames"]["count"] == 1
+
     with pytest.raises(ValueError) as error:
-        load_videoxum(root, cache_dir=cache_dir)
+        load_videoxum(root, cache_dir=cache_dir, length_mismatch="error")
     message = str(error.value)
     assert "'v_train1'" in message and "train_videoxum.json" in message and "field 'vsum_onehot'" in message
     assert "sampled_frames=12, vsum_onehot has 240 frames" in message and "drop 228 frame(s)" in message, message
     assert "length_mismatch='truncate'" in message
 
     assert LENGTH_MISMATCH_MODES == ("error", "truncate")
-    dataset, report = load_videoxum(root, cache_dir=cache_dir, length_mismatch="truncate", output_loading_info=True)
-    assert dataset["train"][1]["num_frames"] == T and len(dataset["train"][1]["vsum_onehot"][0]) == T
-    assert report["train"]["length_fixes"]["onehot_longer"] == 1 and report["train"]["max_frames_dropped"] == 228
     with pytest.raises(ValueError, match="length_mismatch"):
         load_videoxum(root, cache_dir=cache_dir, length_mismatch="drop")
 
 
-@pytest.mark.parametrize("features_frames, accepted", [(T - 2, True), (T + 2, True), (T - 3, False), (T + 5, False)])
-def test_feature_length_mismatch_tolerance(tmp_path, cache_dir, features_frames, accepted):
+@pytest.mark.parametrize("features_frames, within", [(T - 2, True), (T + 2, True), (T - 3, False), (T + 5, False)])
+def test_feature_length_mismatch_tolerance(tmp_path, cache_dir, features_frames, within):
     from vsum.data import load_videoxum
 
     root = tmp_path / "anno"
     write_dataset(root, features=True)
     path = root / "feat" / "v_test0.npz"
     np.savez(path, features=np.ones((features_frames, DIM), np.float32))
-    if accepted:
-        dataset = load_videoxum(root, features_dir=root / "feat", cache_dir=cache_dir)
-        assert dataset["test"][0]["num_frames"] == min(T, features_frames)
+    # By default every difference is truncated to the shorter (the official evaluation's rule), beyond the
+    # tolerance with a warning.
+    dataset, report = load_videoxum(root, features_dir=root / "feat", cache_dir=cache_dir, output_loading_info=True)
+    assert dataset["test"][0]["num_frames"] == min(T, features_frames)
+    assert ("frame_counts" in report["test"]["issues"]) is not within
+    if within:
+        assert load_videoxum(root, features_dir=root / "feat", cache_dir=cache_dir, length_mismatch="error")
         return
     with pytest.raises(ValueError) as error:
-        load_videoxum(root, features_dir=root / "feat", cache_dir=cache_dir)
+        load_videoxum(root, features_dir=root / "feat", cache_dir=cache_dir, length_mismatch="error")
     message = str(error.value)
     assert "'v_test0'" in message and "field 'frame_embeds'" in message and str(path) in message, message
 

@@ -9,25 +9,34 @@ ds["train"][0]["text_summary"]
 ```
 
 ``data_dir`` holds the official ``train_videoxum.json``, ``val_videoxum.json`` and ``test_videoxum.json`` (splits
-``train``, ``validation``, ``test``). Every input is validated (a failed build leaves nothing in the cache), and every
-problem is a `ValueError` naming the file, the ``video_id`` and the field:
+``train``, ``validation``, ``test``).
+
+**What loads.** A record the official loader loads loads here, with the official length: the official code reads
+``video_id``, ``duration`` (to sort), ``tsum`` and ``vsum_onehot`` (through ``np.array``, so ``true``/``false`` are
+1/0), ignores ``sampled_frames``, ``timestamps`` and ``vsum``, and evaluates a video on its first ``len(features)``
+frames when its (CLIP) features are shorter than its labels. So ``num_frames`` is the ``vsum_onehot`` length, cut
+to the cached features' length, and these are accepted and kept as given, each kind reported in **one** logged
+warning per build with its count and a few examples (and in :attr:`VideoXum.report`, ``"issues"``, see
+:data:`RECORD_ISSUE_KINDS`): boolean one-hots; a ``sampled_frames`` or ``duration`` that disagrees with the labels;
+negative, reversed or too late spans in ``timestamps``/``vsum``; other segment or annotator counts in ``vsum``; a
+sentence count in ``tsum`` other than the timestamps'; an empty sentence; features and labels whose lengths differ
+by more than ``frame_tolerance`` frames (truncated to the shorter). Differences within ``frame_tolerance`` (default
+2, the real data's) are normal 1-fps rounding: counted in the report, without a per-kind warning.
+
+**What is refused.** Values that are truly broken are a one-line `ValueError` naming the file, the ``video_id`` and
+the field, and nothing is cached:
 
 - a file that is not UTF-8 JSON, not a list, or empty (a split with no example);
-- a record with a missing field or a wrong type (strings or booleans in ``vsum_onehot``, an empty ``tsum``
-  sentence), a ``video_id`` that is not a plain file name, or appearing twice (in one split or in two splits);
-- a time in ``timestamps``/``vsum`` that is negative, reversed (start > end) or beyond ``duration`` by more than
-  ``frame_tolerance`` seconds;
-- a ``duration`` inconsistent with ``sampled_frames`` (the 1-fps frame count): ``|sampled_frames - duration|`` must
-  be at most ``frame_tolerance + 1`` (the extra second is the last, partial one: 82.73 s -> 83 frames);
-- cached features that are unreadable, of the wrong size, or hold NaN/inf.
+- a missing field; a non-number where a number is needed (strings or ``null`` in ``vsum_onehot``, ``timestamps`` or
+  ``vsum``), NaN/inf, a number beyond the column's range; a wrong nesting (a span that is not ``[start, end]``, a
+  ``vsum_onehot`` that is not ``annotators x T``); a label other than 0/1; a ``tsum`` whose text summary is empty;
+  a ``video_id`` that is not a plain file name, or appearing twice (in one split or in two splits);
+- cached features that are unreadable, of the wrong size, or hold NaN/inf;
+- with ``length_mismatch="error"`` (the earlier default), frame counts (``sampled_frames``, ``vsum_onehot``,
+  features) that differ by more than ``frame_tolerance``.
 
-**Frame counts.** Real VideoXum has records whose ``vsum_onehot`` length, ``sampled_frames`` and cached feature
-length disagree by a frame or two. Differences of at most ``frame_tolerance`` frames (default 2, the real data's)
-are fixed like the official loader does, by truncating to the shortest; larger ones are an error unless
-``length_mismatch="truncate"`` (then they are truncated too). Every fix is counted per kind and reported once per
-split (a logged warning, and :attr:`VideoXum.report` / ``load_videoxum(..., output_loading_info=True)``). Records
-whose video or feature file is missing raise a `ValueError` unless ``skip_missing=True``, in which case they are
-skipped and reported. Nothing is dropped silently.
+Records whose video or feature file is missing raise a `ValueError` unless ``skip_missing=True``, in which case they
+are skipped and reported. Nothing is dropped silently.
 
 datasets >= 4 no longer runs loading scripts, so the builder is used as a class (`VideoXum(...)`) or through
 :func:`load_videoxum`. The cache entry depends on the folders *and* on a fingerprint of their content (the JSON
@@ -64,6 +73,7 @@ __all__ = [
     "DEFAULT_FRAME_TOLERANCE",
     "LENGTH_FIX_KINDS",
     "LENGTH_MISMATCH_MODES",
+    "RECORD_ISSUE_KINDS",
     "VIDEOXUM_CITATION",
     "VIDEOXUM_DESCRIPTION",
     "VIDEOXUM_HOMEPAGE",
@@ -87,8 +97,34 @@ LENGTH_MISMATCH_MODES: tuple[str, ...] = ("error", "truncate")
 _MAX_INT32 = 2**31 - 1  # `sampled_frames` / `num_frames` are int32 columns
 #: The kinds of length fixes counted per split, each relative to ``sampled_frames``.
 LENGTH_FIX_KINDS: tuple[str, ...] = ("onehot_longer", "onehot_shorter", "features_longer", "features_shorter")
+#: Inconsistencies a record may have and still load (the official loader accepts or ignores them), each reported in
+#: one warning per build with its count and examples, and in :attr:`VideoXum.report` (``"issues"``): kind -> what.
+RECORD_ISSUE_KINDS: dict[str, str] = {
+    "onehot_booleans": "hold true/false in 'vsum_onehot', read as 1/0 (as the official loader does)",
+    "sampled_frames": (
+        "have a 'sampled_frames' that differs from the vsum_onehot length by more than frame_tolerance: the length "
+        "used is vsum_onehot's (the official loader ignores sampled_frames)"
+    ),
+    "frame_counts": (
+        "have features and vsum_onehot lengths that differ by more than frame_tolerance: both are truncated to the "
+        "shorter (as the official evaluation does with its CLIP features)"
+    ),
+    "duration": "have a 'duration' inconsistent with 'sampled_frames' (kept as given; the official loader sorts by it)",
+    "timestamps": (
+        "have negative, reversed or too late spans in 'timestamps' (kept as given; the official loader ignores them)"
+    ),
+    "vsum": (
+        "have negative, reversed or too late spans, or other segment or annotator counts, in 'vsum' (kept as given; "
+        "the official loader ignores them)"
+    ),
+    "tsum": (
+        "have a sentence count other than the timestamps' or an empty sentence in 'tsum' (the text summary joins the "
+        "sentences, as the official loader)"
+    ),
+}
 REPORT_FILENAME = "videoxum_report.json"
 _MAX_LISTED_IDS = 10
+_MAX_ISSUE_EXAMPLES = 3
 _REQUIRED_FIELDS = ("video_id", "duration", "sampled_frames", "timestamps", "tsum", "vsum", "vsum_onehot")
 
 VIDEOXUM_DESCRIPTION = """\
@@ -141,12 +177,14 @@ class VideoXumConfig(datasets.BuilderConfig):
         feature_dim (`int`, *optional*):
             Feature size ``D``; read from the first feature file by default.
         frame_tolerance (`int`, defaults to 2):
-            Largest difference, in 1-fps frames (= seconds), accepted between the frame counts of a record
-            (``sampled_frames``, ``vsum_onehot`` length, feature length; truncated to the shortest and reported), by
-            which a time may exceed ``duration``, and (plus one) between ``duration`` and ``sampled_frames``.
-        length_mismatch (`str`, defaults to ``"error"``):
-            ``"error"``: a frame-count difference larger than `frame_tolerance` raises a `ValueError`;
-            ``"truncate"``: it is truncated to the shortest like the small ones (and reported).
+            Largest difference, in 1-fps frames (= seconds), between the frame counts of a record (``sampled_frames``,
+            ``vsum_onehot`` length, feature length), by which a time may exceed ``duration``, and (plus one) between
+            ``duration`` and ``sampled_frames``, that is normal rounding (reported without a warning). Larger ones
+            are warned about (see :data:`RECORD_ISSUE_KINDS`).
+        length_mismatch (`str`, defaults to ``"truncate"``):
+            ``"truncate"`` (the official loader's behaviour): the length is ``vsum_onehot``'s, cut to the features';
+            a difference beyond `frame_tolerance` is warned about. ``"error"``: frame counts (``sampled_frames``
+            included) that differ by more than `frame_tolerance` raise a `ValueError`.
         source_fingerprint (`str`, *optional*):
             Hash of the input files, computed by [`VideoXum`]; it is part of the cache key.
     """
@@ -159,7 +197,7 @@ class VideoXumConfig(datasets.BuilderConfig):
     feature_key: str = "features"
     feature_dim: int | None = None
     frame_tolerance: int = DEFAULT_FRAME_TOLERANCE
-    length_mismatch: str = "error"
+    length_mismatch: str = "truncate"
     source_fingerprint: str | None = None
 
     def __post_init__(self):
@@ -278,14 +316,14 @@ class VideoXum(datasets.GeneratorBasedBuilder):
     - ``video_id`` (string), ``duration`` (float64, seconds), ``sampled_frames`` (int32), ``timestamps``
       (``[[start, end], ...]`` float64 per segment), ``tsum`` (list of strings), ``vsum`` (``[segment][annotator]
       = [start, end]`` float64): the raw fields, as given.
-    - ``num_frames`` (int32): ``T``, the consistent number of 1-fps frames (``sampled_frames`` after length fixes).
+    - ``num_frames`` (int32): ``T``, the number of 1-fps frames used: the ``vsum_onehot`` length, cut to the features'.
     - ``vsum_onehot``: ``annotators x T`` uint8 as nested lists (see :func:`onehot_to_numpy`).
     - ``text_summary`` (string): :func:`~vsum.data.text.build_text_summary` of ``tsum``.
     - ``video`` (string, absolute path), with ``video_dir``.
     - ``frame_embeds`` (``Array2D((None, D), "float32")``, ``T x D``), with ``features_dir``.
     """
 
-    VERSION = datasets.Version("1.0.0")
+    VERSION = datasets.Version("1.1.0")  # 1.1: official lengths (sampled_frames no longer cuts), issues
     # No predefined BUILDER_CONFIGS: every builder creates its config from its arguments, so that
     # `VideoXumConfig.__post_init__` validates them and the cache key (config id) is derived from them.
     BUILDER_CONFIG_CLASS = VideoXumConfig
@@ -356,7 +394,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         """Per split: ``num_records``, ``num_examples``, ``length_fixes`` (count per kind of
         :data:`LENGTH_FIX_KINDS`), ``num_records_fixed``, ``max_frames_dropped``, ``num_skipped`` and
         ``skipped`` (one ``{"video_id": ..., "missing": "video" | "features" | "video+features"}`` per skipped
-        record).
+        record), ``issues`` (per kind of :data:`RECORD_ISSUE_KINDS` found: ``{"count": ..., "examples": [...]}``).
 
         Available after :meth:`download_and_prepare`, also when the dataset came from the cache.
         """
@@ -398,14 +436,25 @@ class VideoXum(datasets.GeneratorBasedBuilder):
     # ------------------------------------------------------------------ validation
 
     def _parse_record(self, record: Any, index: int, source: str) -> dict[str, Any]:
-        """Validate one raw record and return its fields; raise `ValueError` naming the id and the field."""
+        """Validate one raw record and return its fields.
+
+        A value the official loader cannot use, or that cannot be stored (NaN, a wrong nesting, a non-number, a
+        missing field, a non-0/1 label) raises a `ValueError` naming the id and the field. What the official loader
+        accepts or ignores but is inconsistent (boolean labels; ``sampled_frames``, ``duration``, ``timestamps``,
+        ``vsum`` or the sentence count disagreeing with the rest) is kept and listed in ``item["issues"]`` as
+        ``(kind, detail)`` pairs, one per kind of :data:`RECORD_ISSUE_KINDS`, reported once per kind by the builder.
+        """
         num_annotators = self.config.num_annotators
         tolerance = self.config.frame_tolerance
         video_id = record.get("video_id") if isinstance(record, dict) else None
         where = f"record {index} of {source}"
+        issues: dict[str, str] = {}  # kind -> the record's first detail of that kind
 
         def fail(field: str, problem: str) -> None:
             raise ValueError(f"Malformed VideoXum record video_id={video_id!r} ({where}): field {field!r} {problem}")
+
+        def note(kind: str, detail: str) -> None:
+            issues.setdefault(kind, detail)
 
         if not isinstance(record, dict):
             fail("<record>", f"must be a JSON object, got {type(record).__name__}")
@@ -428,11 +477,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             fail("sampled_frames", f"must be a positive integer (at most {_MAX_INT32}), got {_short(sampled)}")
         # 1-fps frames at t = 0, 1, ...: sampled_frames is about ceil(duration) (82.73 s -> 83 frames).
         if abs(sampled - duration) > tolerance + 1:
-            fail(
-                "duration",
-                f"= {duration!r} s is inconsistent with sampled_frames={sampled} (1-fps frames): they may differ by "
-                f"at most frame_tolerance + 1 = {tolerance + 1} (frame_tolerance={tolerance})",
-            )
+            note("duration", f"duration {duration!r} s for sampled_frames={sampled}")
         latest = duration + tolerance
 
         def check_span(field: str, what: str, span: Any) -> None:
@@ -440,18 +485,15 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                 fail(field, f"{what} must be [start, end] finite numbers, got {_short(span)}")
             start, end = span
             if start < 0 or end < 0:
-                fail(field, f"{what} {span!r} has a negative time")
-            if start > end:
-                fail(field, f"{what} {span!r} is reversed (start > end)")
-            if end > latest:
-                fail(
-                    field,
-                    f"{what} {span!r} ends after the video: duration {duration!r} s + frame_tolerance {tolerance} s",
-                )
+                note(field, f"{what} {span!r} has a negative time")
+            elif start > end:
+                note(field, f"{what} {span!r} is reversed (start > end)")
+            elif end > latest:
+                note(field, f"{what} {span!r} ends after duration {duration!r} s + frame_tolerance {tolerance} s")
 
         timestamps = record["timestamps"]
-        if not isinstance(timestamps, list) or not timestamps:
-            fail("timestamps", f"must be a non-empty list of [start, end], got {_short(timestamps)}")
+        if not isinstance(timestamps, list):
+            fail("timestamps", f"must be a list of [start, end], got {_short(timestamps)}")
         for k, pair in enumerate(timestamps):
             check_span("timestamps", f"entry {k}", pair)
         num_segments = len(timestamps)
@@ -459,22 +501,24 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         tsum = record["tsum"]
         if not isinstance(tsum, list) or not all(isinstance(s, str) for s in tsum):
             fail("tsum", f"must be a list of strings, got {_short(tsum)}")
-        if len(tsum) != num_segments:
-            fail("tsum", f"has {len(tsum)} sentences but 'timestamps' has {num_segments} segments")
-        for k, sentence in enumerate(tsum):
-            if not sentence.strip():
-                fail("tsum", f"sentence {k} is empty ({_short(sentence)}): every segment needs a caption")
         if not build_text_summary(tsum):
             fail("tsum", f"gives an empty text summary after cleaning ({_short(tsum)})")
+        if len(tsum) != num_segments:
+            note("tsum", f"{len(tsum)} sentences for {num_segments} timestamps")
+        for k, sentence in enumerate(tsum):
+            if not sentence.strip():
+                note("tsum", f"sentence {k} is empty ({_short(sentence)})")
 
         vsum = record["vsum"]
-        if not isinstance(vsum, list) or len(vsum) != num_segments:
-            got = len(vsum) if isinstance(vsum, list) else type(vsum).__name__
-            fail("vsum", f"must be a list of {num_segments} segments (one per timestamp), got {got}")
+        if not isinstance(vsum, list):
+            fail("vsum", f"must be a list of segments, got {type(vsum).__name__}")
+        if len(vsum) != num_segments:
+            note("vsum", f"{len(vsum)} segments for {num_segments} timestamps")
         for k, segment in enumerate(vsum):
-            if not isinstance(segment, list) or len(segment) != num_annotators:
-                got = len(segment) if isinstance(segment, list) else _short(segment)
-                fail("vsum", f"segment {k} must list {num_annotators} annotator spans, got {got}")
+            if not isinstance(segment, list):
+                fail("vsum", f"segment {k} must be a list of annotator spans, got {_short(segment)}")
+            if len(segment) != num_annotators:
+                note("vsum", f"segment {k} lists {len(segment)} annotator spans, not {num_annotators}")
             for a, span in enumerate(segment):
                 check_span("vsum", f"segment {k} annotator {a}", span)
 
@@ -486,10 +530,14 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         for a, row in enumerate(onehot):
             if not isinstance(row, list):
                 fail("vsum_onehot", f"row {a} must be a list of 0/1, got {type(row).__name__}")
-            # Only JSON numbers: numpy would turn "1" and true into 1.0.
-            if not set(map(type, row)) <= {int, float}:
-                bad = next(v for v in row if type(v) not in (int, float))
+            # Only JSON numbers and booleans (the official loader reads true/false as 1/0): numpy would turn "1"
+            # into 1.0 too.
+            types = set(map(type, row))
+            if not types <= {int, float, bool}:
+                bad = next(v for v in row if type(v) not in (int, float, bool))
                 fail("vsum_onehot", f"row {a} must hold only the numbers 0/1, got {_short(bad)} ({type(bad).__name__})")
+            if bool in types:
+                note("onehot_booleans", f"row {a} holds true/false")
             # Compared as Python numbers before numpy sees them: a 400-digit integer would overflow float64.
             bad = [v for v in row if v != 0 and v != 1][:5]  # NaN is neither
             if bad:
@@ -508,7 +556,8 @@ class VideoXum(datasets.GeneratorBasedBuilder):
             "timestamps": [[float(v) for v in pair] for pair in timestamps],
             "tsum": list(tsum),
             "vsum": [[[float(v) for v in span] for span in segment] for segment in vsum],
-            "vsum_onehot": matrix.astype(np.uint8),
+            "vsum_onehot": matrix,
+            "issues": issues,
         }
 
     @staticmethod
@@ -546,6 +595,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
 
             plan, skipped = [], []
             fixes = dict.fromkeys(LENGTH_FIX_KINDS, 0)
+            issues: dict[str, dict[str, Any]] = {}
             num_fixed, max_dropped = 0, 0
             for index, raw in enumerate(records):
                 item = self._parse_record(raw, index, source)
@@ -579,19 +629,34 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                     missing_all.append((split, video_id, what))
                     continue
 
+                # The official loader ignores sampled_frames: the length is vsum_onehot's, cut to the features'.
                 sampled = item["sampled_frames"]
                 onehot_frames = item["vsum_onehot"].shape[1]
-                lengths = [sampled, onehot_frames] + ([feature_frames] if feature_frames is not None else [])
-                num_frames = min(lengths)
-                if max(lengths) - num_frames > config.frame_tolerance and config.length_mismatch == "error":
+                used = [onehot_frames] + ([feature_frames] if feature_frames is not None else [])
+                counts = [sampled, *used]
+                num_frames = min(used)
+                if max(counts) - min(counts) > config.frame_tolerance and config.length_mismatch == "error":
                     raise ValueError(self._mismatch_message(item, source, onehot_frames, feature_frames))
+                if abs(sampled - onehot_frames) > config.frame_tolerance:
+                    item["issues"].setdefault(
+                        "sampled_frames", f"sampled_frames={sampled}, vsum_onehot has {onehot_frames} frames"
+                    )
+                if feature_frames is not None and abs(feature_frames - onehot_frames) > config.frame_tolerance:
+                    item["issues"].setdefault(
+                        "frame_counts", f"vsum_onehot has {onehot_frames} frames, the features {feature_frames}"
+                    )
                 if onehot_frames != sampled:
                     fixes["onehot_longer" if onehot_frames > sampled else "onehot_shorter"] += 1
                 if feature_frames is not None and feature_frames != sampled:
                     fixes["features_longer" if feature_frames > sampled else "features_shorter"] += 1
-                if len(set(lengths)) > 1:
+                if len(set(counts)) > 1:
                     num_fixed += 1
-                    max_dropped = max(max_dropped, max(lengths) - num_frames)
+                    max_dropped = max(max_dropped, max(used) - num_frames)
+                for kind, detail in item.pop("issues").items():
+                    entry = issues.setdefault(kind, {"count": 0, "examples": []})
+                    entry["count"] += 1
+                    if len(entry["examples"]) < _MAX_ISSUE_EXAMPLES:
+                        entry["examples"].append(f"{video_id} ({source} record {index}): {detail}")
                 item["num_frames"] = num_frames
                 plan.append(item)
 
@@ -605,6 +670,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                 "max_frames_dropped": max_dropped,
                 "num_skipped": len(skipped),
                 "skipped": skipped,
+                "issues": {kind: issues[kind] for kind in RECORD_ISSUE_KINDS if kind in issues},
             }
 
         if missing_all and not config.skip_missing:
@@ -618,6 +684,7 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                 )
         for split, split_report in report.items():
             self._log_split_report(split, split_report)
+        self._log_issues(report)
         self._report = report
         return [
             datasets.SplitGenerator(name=split, gen_kwargs={"plan": plans[split], "split": split}) for split in splits
@@ -717,9 +784,10 @@ class VideoXum(datasets.GeneratorBasedBuilder):
         if report["num_records_fixed"]:
             counts = ", ".join(f"{kind}={count}" for kind, count in report["length_fixes"].items())
             logger.warning(
-                "VideoXum split %r: made the frame counts of %d of %d records consistent by truncating to the "
-                "shortest (counts relative to sampled_frames: %s; at most %d frame(s) dropped). See "
-                "`VideoXum.report` or load_videoxum(..., output_loading_info=True).",
+                "VideoXum split %r: the frame counts of %d of %d records differ (relative to sampled_frames: %s); "
+                "each uses its vsum_onehot length, cut to its features' (at most %d frame(s) dropped; sampled_frames "
+                "is kept as given, unused, as by the official loader). See `VideoXum.report` or "
+                "load_videoxum(..., output_loading_info=True).",
                 split,
                 report["num_records_fixed"],
                 report["num_records"],
@@ -737,6 +805,25 @@ class VideoXum(datasets.GeneratorBasedBuilder):
                 report["num_records"],
                 ids,
                 more,
+            )
+
+    @staticmethod
+    def _log_issues(report: dict[str, dict[str, Any]]) -> None:
+        """One warning per kind of accepted inconsistency, over all splits, with its count and a few examples."""
+        for kind in RECORD_ISSUE_KINDS:
+            per_split = {split: r["issues"][kind] for split, r in report.items() if kind in r["issues"]}
+            if not per_split:
+                continue
+            total = sum(entry["count"] for entry in per_split.values())
+            counts = ", ".join(f"{split}: {entry['count']}" for split, entry in per_split.items())
+            examples = [example for entry in per_split.values() for example in entry["examples"]]
+            logger.warning(
+                'VideoXum: %d record(s) (%s) %s. E.g. %s%s. See `VideoXum.report` ("issues").',
+                total,
+                counts,
+                RECORD_ISSUE_KINDS[kind],
+                "; ".join(examples[:_MAX_ISSUE_EXAMPLES]),
+                f" and {total - _MAX_ISSUE_EXAMPLES} more" if total > _MAX_ISSUE_EXAMPLES else "",
             )
 
     def _generate_examples(self, plan: list[dict[str, Any]], split: str) -> Iterator[tuple[Key, dict[str, Any]]]:
@@ -796,7 +883,7 @@ def load_videoxum(
     num_annotators: int = 10,
     feature_key: str = "features",
     frame_tolerance: int = DEFAULT_FRAME_TOLERANCE,
-    length_mismatch: str = "error",
+    length_mismatch: str = "truncate",
     download_mode: str | datasets.DownloadMode | None = None,
     output_loading_info: bool = False,
 ) -> datasets.DatasetDict | tuple[datasets.DatasetDict, dict[str, dict[str, Any]]]:
@@ -822,9 +909,10 @@ def load_videoxum(
         frame_tolerance (`int`, *optional*, defaults to 2):
             Largest frame-count difference (1-fps frames = seconds) fixed by truncation without an error, and the
             slack allowed for times beyond ``duration`` (see [`VideoXumConfig`]).
-        length_mismatch (`str`, *optional*, defaults to ``"error"``):
-            A frame-count difference beyond `frame_tolerance` raises (``"error"``) or is truncated to the shortest
-            and reported (``"truncate"``, the official loader's behaviour for every difference).
+        length_mismatch (`str`, *optional*, defaults to ``"truncate"``):
+            ``"truncate"``: the official lengths (``vsum_onehot``'s, cut to the features'), a difference beyond
+            `frame_tolerance` is warned about; ``"error"``: frame counts (``sampled_frames`` included) that differ
+            by more than `frame_tolerance` raise.
         download_mode (`str` or `datasets.DownloadMode`, *optional*):
             ``"force_redownload"`` rebuilds even when the cache holds this exact dataset.
         output_loading_info (`bool`, *optional*, defaults to `False`):
@@ -834,10 +922,11 @@ def load_videoxum(
         `datasets.DatasetDict`, or ``(DatasetDict, report)`` when `output_loading_info` is `True`.
 
     Raises:
-        `ValueError`: Missing, unreadable (not UTF-8 JSON) or empty annotation file; malformed record (names the file,
-        the ``video_id`` and the field); a ``video_id`` in two splits; frame counts that disagree beyond
-        `frame_tolerance` with ``length_mismatch="error"``; unreadable or non-finite features; missing video/feature
-        files without `skip_missing`.
+        `ValueError`: Missing, unreadable (not UTF-8 JSON) or empty annotation file; a truly broken record (NaN, a
+        non-number, a wrong nesting, a missing field: names the file, the ``video_id`` and the field); a
+        ``video_id`` in two splits; frame counts that disagree beyond `frame_tolerance` with
+        ``length_mismatch="error"``; unreadable or non-finite features; missing video/feature files without
+        `skip_missing`. Inconsistencies the official loader accepts are warnings (see the module docstring).
 
     Example:
 
