@@ -181,3 +181,23 @@ def test_model_config_overrides_refused(tmp_path, value, message):
 def test_length_normalization_is_checked(tmp_path):
     with pytest.raises(ValueError, match=r"length_normalization must be one of \('generated', 'videoxum'\)"):
         _parse(tmp_path, "--length_normalization", "prompt")
+
+
+def test_one_official_training_step_exports_the_official_model(tmp_path):
+    """`scripts/train.py --config configs/videoxum_official.yaml` (tiny model, one step): the exported folder has the
+    official config fields and decodes with the official beam scores."""
+    import json
+
+    from conftest import load_script, synthxum_with_features
+
+    result, _, _, features_dir = synthxum_with_features(tmp_path, 3, (2, 1, 0))
+    train = load_script("train.py", "train_official_recipe")
+    train.main(
+        ["--config", str(OFFICIAL_YAML), "--model_name_or_path", "tiny", "--data_dir", str(tmp_path / "data")]
+        + ["--features_dir", str(features_dir), "--output_dir", str(tmp_path / "out"), "--max_train_steps", "1"]
+        + ["--per_device_train_batch_size", "2", "--do_eval", "false", "--report_to", "none"]
+    )
+    final = tmp_path / "out" / "final"
+    config = json.loads((final / "config.json").read_text())
+    assert {k: config[k] for k in OFFICIAL_CONFIG} == OFFICIAL_CONFIG
+    assert json.loads((final / "generation_config.json").read_text())["length_normalization"] == "videoxum"
