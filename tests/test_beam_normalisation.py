@@ -11,6 +11,7 @@ from test_convert_videoxum import blip_dir  # noqa: F401  (fixture: a tiny BLIP 
 
 
 NUM_BEAMS, MAX_LENGTH, MIN_LENGTH = 3, 16, 6
+LENGTHS = ("generated", "videoxum")
 
 
 def _model(tiny_processor, seed: int, eos_boost: float, scale: float = 6.0):
@@ -175,7 +176,6 @@ def test_length_normalization_round_trips_and_is_checked(tiny_processor, tmp_pat
         model, frame_embeds, frame_mask, length_normalization="generated"
     )
     assert loaded.generation_config.length_normalization == "videoxum"
-    assert "_update_finished_beams" not in vars(loaded.text_decoder)  # the scoring methods are put back
     with pytest.raises(ValueError, match=r"length_normalization must be one of \('generated', 'videoxum'\), got 'x'"):
         loaded.generate(frame_embeds=frame_embeds, frame_mask=frame_mask, length_normalization="x")
 
@@ -185,3 +185,26 @@ def test_converted_official_checkpoint_decodes_with_the_415_scores(blip_dir):  #
 
     model, _ = _converted_model(official_state_dict(blip_dir), blip_dir)
     assert model.generation_config.length_normalization == "videoxum"
+
+
+def test_concurrent_calls_keep_their_own_normalisation(tiny_processor):
+    """Two threads decode with the same model at once, one per rule: each gets its own rule's summaries."""
+    import threading
+
+    model = _model(tiny_processor, 1, 1.0)
+    frame_embeds, frame_mask = _inputs(1, model.config.hidden_size)
+    expected = {rule: _generate(model, frame_embeds, frame_mask, length_normalization=rule) for rule in LENGTHS}
+    assert expected["videoxum"] != expected["generated"]
+    barrier, results = threading.Barrier(2), {rule: [] for rule in LENGTHS}
+
+    def decode(rule):
+        barrier.wait()
+        for _ in range(4):
+            results[rule].append(_generate(model, frame_embeds, frame_mask, length_normalization=rule))
+
+    threads = [threading.Thread(target=decode, args=(rule,)) for rule in LENGTHS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(results[rule] == [expected[rule]] * 4 for rule in LENGTHS)

@@ -7,8 +7,11 @@ local attention (radius k) -> (a) a per-frame saliency logit, (b) BLIP's text de
 
 import contextlib
 import copy
+import functools
+import inspect
 import math
 import os
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -82,6 +85,17 @@ def default_generation_config(config: VsumConfig) -> GenerationConfig:
 #: The methods of transformers' beam search (`GenerationMixin._beam_search`, transformers >= 4.50) that score finished
 #: hypotheses and decide when to stop; `length_normalization="videoxum"` replaces them for one `generate` call.
 _BEAM_SCORING_METHODS = ("_update_finished_beams", "_check_early_stop_heuristic")
+#: The 4.15 scoring of the `generate` call running in this thread, if any: `(decoder, {method name: function})`.
+_active_beam_scoring = threading.local()
+
+
+def _beam_scoring_method(decoder, name, **kwargs):
+    """Stands in for `decoder.<name>`: the active 4.15 scoring of this thread's call on `decoder`, else transformers'
+    own method (so concurrent calls on one model, each with its own normalisation, never see each other's)."""
+    active = getattr(_active_beam_scoring, "value", None)
+    if active is not None and active[0] is decoder:
+        return active[1][name](**kwargs)
+    return inspect.getattr_static(type(decoder), name).__get__(decoder, type(decoder))(**kwargs)
 
 
 @contextlib.contextmanager
@@ -93,10 +107,10 @@ def videoxum_beam_scoring(decoder, eos_token_id):
     length_penalty`. transformers 5: length = generated tokens, the end token included. 4.15: length = the whole
     sequence, prompt included, the end token excluded, and at `max_length` the `num_beams` best unfinished beams are
     also kept (with their full length); it stops once the worst kept hypothesis scores at least the step's best
-    candidate over the length before that step. Only transformers' two scoring methods are replaced (on this
-    instance, for the block): logits, processors, caches and stopping criteria stay transformers' own.
+    candidate over the length before that step. Only transformers' two scoring methods are replaced (for this thread's
+    calls on this instance, for the block): logits, processors, caches and stopping criteria stay transformers' own.
     """
-    missing = [name for name in _BEAM_SCORING_METHODS if not hasattr(decoder, name)]
+    missing = [name for name in _BEAM_SCORING_METHODS if not hasattr(type(decoder), name)]
     if missing:
         import transformers
 
@@ -145,13 +159,18 @@ def videoxum_beam_scoring(decoder, eos_token_id):
         done = is_sent_finished.all(dim=-1, keepdim=True) & ((early_stopping is True) | (worst >= reachable))
         return is_early_stop_heuristic_unsatisfied & ~done
 
-    decoder._update_finished_beams = update_finished_beams
-    decoder._check_early_stop_heuristic = check_early_stop_heuristic
+    for name in _BEAM_SCORING_METHODS:  # installed once; without an active scoring they call transformers' methods
+        if name not in vars(decoder):
+            setattr(decoder, name, functools.partial(_beam_scoring_method, decoder, name))
+    previous = getattr(_active_beam_scoring, "value", None)
+    _active_beam_scoring.value = (
+        decoder,
+        {"_update_finished_beams": update_finished_beams, "_check_early_stop_heuristic": check_early_stop_heuristic},
+    )
     try:
         yield
     finally:
-        for name in _BEAM_SCORING_METHODS:
-            delattr(decoder, name)
+        _active_beam_scoring.value = previous
 
 
 @dataclass
