@@ -349,7 +349,7 @@ def test_budget_chapters_and_cutlist_from_the_cli(exported, clips, tmp_path, cap
     segments = summary["segments"]
     assert segments and sum(e - s for s, e in segments) <= 3.0 + 1e-9
     assert all(e - s >= 1.5 - 1e-9 for s, e in segments)
-    assert summary["selection"] == {"method": "budget", "max_seconds": 3.0, "min_segment": 1.5}
+    assert summary["selection"] == {"method": "budget", "max_seconds": 3.0, "min_segment": 1.5, "segments": "frames"}
     assert summary["keyframes"]["times"] and all(
         any(s <= t < e for s, e in segments) for t in summary["keyframes"]["times"]
     )

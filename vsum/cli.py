@@ -9,7 +9,8 @@ Handlers import what they need lazily so that ``vsum --help`` stays fast.
 ```
 vsum make-synthetic OUT_DIR --videos 30 --seed 0 [--min-duration 20 --max-duration 120 --size 64 --fps 8]
 vsum summarize VIDEO [VIDEO ...] [--model ID_OR_DIR] [--ratio 0.15] [--fps 1] [--out DIR] [--num-beams N]
-    [--max-frames N] [--max-duration S] [--num-workers N] [--chapters] [--cutlist otio] [--json-only]
+    [--max-frames N] [--max-duration S] [--num-workers N] [--segments frames|shots] [--chapters] [--cutlist otio]
+    [--json-only]
 ```
 """
 
@@ -205,7 +206,15 @@ def _add_summarize(subparsers: argparse._SubParsersAction) -> None:
         default=0.0,
         metavar="S",
         help="shortest segment: shorter ones are merged with a close neighbour or dropped (with --max-seconds: the "
-        "knapsack picks pieces at least S long; default: 0, off)",
+        "knapsack picks pieces at least S long; with --segments shots: the shortest shot; default: 0, off)",
+    )
+    selection.add_argument(
+        "--segments",
+        choices=["frames", "shots"],
+        default="frames",
+        help="what the segments are made of: frames = the sampled frames the ratio or budget keeps; shots = whole "
+        "shots (kernel temporal segmentation of the frame features) chosen by a 0/1 knapsack within --ratio x the "
+        "duration or --max-seconds",
     )
     parser.add_argument(
         "--fps",
@@ -340,6 +349,7 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
             max_duration=args.max_duration,
             max_seconds=args.max_seconds,
             min_segment=args.min_segment,
+            segments=args.segments,
             chapters=args.chapters,
             cutlist=args.cutlist,
             json_only=args.json_only,

@@ -133,11 +133,56 @@ def shot_ranges(change_points: Sequence[int], num_frames: int) -> list[tuple[int
     return list(zip(edges, edges[1:]))
 
 
+def shot_spans(
+    change_points: Sequence[int], times: Sequence[float], duration: float | None, interval: float
+) -> list[list[float]]:
+    """`[[start_s, end_s], ...]` of each shot: from its first sampled frame's time to the end of its last frame's
+    display interval (`vsum.budget.frame_intervals`: until the next sample, the last one until the video's end)."""
+    from .budget import frame_intervals
+
+    intervals = frame_intervals(times, duration, interval)
+    return [[intervals[a][0], intervals[b - 1][1]] for a, b in shot_ranges(change_points, len(intervals))]
+
+
+def select_shots(
+    spans: Sequence[Sequence[float]], times: Sequence[float], scores: Sequence[float], capacity: float, interval: float
+) -> list[int]:
+    """The shots (indices, sorted) of a keyshot summary: a 0/1 knapsack (`vsum.metrics.keyshot.knapsack`) over
+    the shots' lengths with `capacity` seconds, each shot worth the mean saliency of its sampled frames.
+
+    The value is the mean, not the sum, as in the literature's keyshot protocol (DSNet's `get_keyshot_summ`,
+    PGL-SUM's `generate_summary`: `1000 * mean` rounded down; here the float mean). Weights are the shots' lengths
+    in sampling intervals, rounded up, and the capacity is rounded down to whole intervals: the selected shots'
+    total length never exceeds `capacity`. A shot of zero length (all its frames at one timestamp) is never chosen.
+    """
+    from .metrics.keyshot import knapsack
+
+    if not (math.isfinite(capacity) and capacity >= 0):
+        raise ValueError(f"capacity must be a finite number of seconds >= 0, got {capacity}")
+    times = np.asarray(times, dtype=np.float64)
+    scores = np.asarray(scores, dtype=np.float64)
+    candidates, values, weights = [], [], []
+    for index, (start, end) in enumerate(spans):
+        inside = scores[(times >= start - 1e-9) & (times < end - 1e-9)]
+        weight = math.ceil((end - start) / interval - 1e-6)
+        if weight <= 0 or not len(inside):
+            continue
+        candidates.append(index)
+        values.append(float(inside.mean()))
+        weights.append(weight)
+    slots = math.floor(capacity / interval + 1e-6)
+    if not candidates or slots <= 0:
+        return []
+    return sorted(candidates[i] for i in knapsack(values, weights, slots))
+
+
 __all__ = [
     "MAX_CHANGE_POINTS",
     "detect_shots",
     "kts_penalties",
     "l2_normalize",
     "segmentation_scatter",
+    "select_shots",
     "shot_ranges",
+    "shot_spans",
 ]

@@ -49,6 +49,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import math
 import os
 import signal
 import sys
@@ -342,12 +343,30 @@ def _keyframes_in(frames: list[dict], segments: list[list[float]]) -> dict:
     return {"indices": indices, "times": [frames[i]["t"] for i in indices]}
 
 
-def apply_selection(summary: dict, max_seconds: float | None = None, min_segment: float = 0.0) -> dict:
+#: `--segments`: what the reel's segments are made of. `frames`: the sampled frames the ratio or the budget keeps;
+#: `shots`: whole shots (KTS over the frame features, `vsum.shots`) chosen by a 0/1 knapsack.
+SEGMENT_MODES = ("frames", "shots")
+
+
+def apply_selection(
+    summary: dict,
+    max_seconds: float | None = None,
+    min_segment: float = 0.0,
+    segments: str = "frames",
+    features=None,
+) -> dict:
     """Replaces the ratio-based segments of `summary` by the reel-budget selection (`max_seconds`, see
     `vsum.budget.budget_segments`) and/or applies `min_segment` (`vsum.budget.enforce_min_segment`); keyframes are
-    the sampled frames inside the new segments. Records the choice as `summary["selection"]`. Returns `summary`."""
+    the sampled frames inside the new segments. Records the choice as `summary["selection"]`. Returns `summary`.
+
+    `segments="shots"` selects whole shots instead ([`_select_shots`]): `features` are then the sampled frames'
+    features (`(frames, dim)`, e.g. `vsum.inference.encode_video`'s `frame_embeds`)."""
     from .budget import budget_segments, enforce_min_segment
 
+    if segments not in SEGMENT_MODES:
+        raise ValueError(f"segments must be one of {', '.join(SEGMENT_MODES)}, got {segments!r}")
+    if segments == "shots":
+        return _select_shots(summary, features, max_seconds, min_segment)
     frames = summary["frames"]
     times = [f["t"] for f in frames]
     scores = [f["score"] for f in frames]
@@ -361,14 +380,87 @@ def apply_selection(summary: dict, max_seconds: float | None = None, min_segment
             )
         summary["segments"] = segments
         summary["summary_ratio"] = None  # the budget, not the ratio, chose the segments
-        summary["selection"] = {"method": "budget", "max_seconds": max_seconds, "min_segment": min_segment}
+        summary["selection"] = {
+            "method": "budget",
+            "max_seconds": max_seconds,
+            "min_segment": min_segment,
+            "segments": "frames",
+        }
     elif min_segment:
         summary["segments"] = enforce_min_segment(summary["segments"], min_segment, times, scores)
-        summary["selection"] = {"method": "ratio", "ratio": summary.get("summary_ratio"), "min_segment": min_segment}
+        summary["selection"] = {
+            "method": "ratio",
+            "ratio": summary.get("summary_ratio"),
+            "min_segment": min_segment,
+            "segments": "frames",
+        }
     else:
-        summary["selection"] = {"method": "ratio", "ratio": summary.get("summary_ratio")}
+        summary["selection"] = {"method": "ratio", "ratio": summary.get("summary_ratio"), "segments": "frames"}
         return summary
     summary["keyframes"] = _keyframes_in(frames, summary["segments"])
+    return summary
+
+
+def _select_shots(summary: dict, features, max_seconds: float | None, min_segment: float) -> dict:
+    """`--segments shots`: the video is cut into shots by KTS over `features` (`vsum.shots.detect_shots`, the
+    shortest shot `min_segment` seconds, at least one frame), and the shots of a 0/1 knapsack over their lengths
+    (`vsum.shots.select_shots`, worth their mean saliency) make the segments. The capacity is `ratio x duration`
+    (the summary's ratio) or `max_seconds`. Records `summary["shots"]` (every shot, `[[start_s, end_s], ...]`) and
+    `summary["selection"]` (`"segments": "shots"`, the capacity, the shots chosen).
+
+    When no shot fits the capacity (a one-shot video, shots longer than the budget), the segments are the sampled
+    frames of highest saliency within the same capacity (`--segments frames --max-seconds <capacity>`) and
+    `selection["fallback"]` says `"frames"`; under `--ratio`, a capacity shorter than one sampled frame keeps the
+    ratio's frames (as `--segments frames` does)."""
+    from .shots import detect_shots, select_shots, shot_spans
+
+    if features is None:
+        raise ValueError("segments='shots' needs the sampled frames' features")
+    frames = summary["frames"]
+    times = [f["t"] for f in frames]
+    scores = [f["score"] for f in frames]
+    if len(features) != len(frames):
+        raise ValueError(f"{summary['video']}: {len(features)} feature rows for {len(frames)} sampled frames")
+    interval = 1.0 / float(summary["fps"])
+    duration = float(summary["duration"])
+    min_size = max(1, math.ceil(min_segment / interval - 1e-6))  # the shortest shot, in sampled frames
+    if hasattr(features, "detach"):  # a torch tensor (encode_video's frame_embeds)
+        features = features.detach().float().cpu().numpy()
+    change_points = detect_shots(features, min_size=min_size)
+    spans = shot_spans(change_points, times, duration, interval)
+    if max_seconds is not None:
+        capacity = float(max_seconds)
+        selection = {"method": "budget", "max_seconds": max_seconds}
+    else:
+        ratio = summary.get("summary_ratio")
+        capacity = float(ratio) * duration
+        selection = {"method": "ratio", "ratio": ratio}
+    chosen = select_shots(spans, times, scores, capacity, interval)
+    selection.update(segments="shots", min_segment=min_segment, capacity_s=capacity, shots=chosen)
+    summary["shots"] = spans
+    if chosen:
+        from .budget import merge_touching
+
+        summary["segments"] = merge_touching([spans[i] for i in chosen])
+        summary["keyframes"] = _keyframes_in(frames, summary["segments"])
+    else:
+        logger.warning(
+            "%s: no shot fits in %g s (shortest shot %.3g s); selecting frames within it",
+            summary["video"],
+            capacity,
+            min(end - start for start, end in spans),
+        )
+        ratio_segments, ratio_keyframes = summary["segments"], summary["keyframes"]
+        try:
+            apply_selection(summary, max_seconds=capacity)  # the frames `--segments frames --max-seconds` would keep
+        except ValueError:
+            if max_seconds is not None:
+                raise  # the budget is shorter than one sampled frame: refused as with --segments frames
+            # Under --ratio, a capacity below one frame keeps the ratio's frames, as --segments frames does.
+            summary["segments"], summary["keyframes"] = ratio_segments, ratio_keyframes
+        selection["fallback"] = "frames"
+    summary["summary_ratio"] = None if max_seconds is not None else selection["ratio"]
+    summary["selection"] = selection
     return summary
 
 
@@ -387,6 +479,7 @@ def summarize_to_files(
     generate_kwargs: dict | None = None,
     max_seconds: float | None = None,
     min_segment: float = 0.0,
+    segments: str = "frames",
     chapters: bool = False,
     cutlist: str | None = None,
     json_only: bool = False,
@@ -407,7 +500,8 @@ def summarize_to_files(
     again, removed; a foreign file at a wanted name, the video itself or a file in `protect` (e.g. the other inputs
     of a batch) at a wanted name refuses the video (`ValueError`, one line) before anything is computed, and again
     just before the files are moved in. `max_seconds` selects segments by reel budget instead of `ratio`;
-    `min_segment` merges or drops short segments (`vsum.budget`). `max_frames` caps the sampled frames and
+    `min_segment` merges or drops short segments (`vsum.budget`); `segments="shots"` makes the segments whole shots
+    ([`apply_selection`]; `min_segment` is then the shortest shot). `max_frames` caps the sampled frames and
     `max_duration` refuses longer videos (`ValueError`). `generate_kwargs` override the model's `generation_config`
     (unset: the checkpoint's recipe). `on_media()` is called before the media are written; `video_label` replaces
     the video's path in the JSON (e.g. a server-side upload path); `extra` is merged into the JSON (e.g. `source`,
@@ -448,7 +542,11 @@ def summarize_to_files(
         summary["timings"]["decode_and_encode_s"] = encode_s
         summary["timings"]["total_s"] = time.perf_counter() - started
         summary["model"] = model_name or summary["model"]
-        apply_selection(summary, max_seconds=max_seconds, min_segment=min_segment)
+        if segments not in SEGMENT_MODES:  # checked before the media are written, whatever the caller
+            raise ValueError(f"segments must be one of {', '.join(SEGMENT_MODES)}, got {segments!r}")
+        apply_selection(
+            summary, max_seconds=max_seconds, min_segment=min_segment, segments=segments, features=frame_embeds
+        )
         summary = round_summary(summary)
         summary["segments"] = [[s, e] for s, e in summary["segments"] if e > s]  # nothing of zero length after rounding
         staging = stack.enter_context(folder.staging(prefix="vsum-"))
@@ -520,6 +618,9 @@ def _parameters(model_name: str, summary_ratio: float, default_fps: float, dtype
         "chapters": settings["chapters"],
         "dtype": dtype,  # bf16 scores differ slightly
     }
+    if settings.get("segments", "frames") != "frames":
+        # Only when not the default: the summaries written before `--segments` existed stay "already done".
+        parameters["segments"] = settings["segments"]
     return round_summary(parameters)
 
 
@@ -553,6 +654,7 @@ def summarize_many(
     max_duration: float | None = None,
     max_seconds: float | None = None,
     min_segment: float = 0.0,
+    segments: str = "frames",
     chapters: bool = False,
     cutlist: str | None = None,
     json_only: bool = False,
@@ -583,6 +685,8 @@ def summarize_many(
 
     if model is None and load_model is None:
         raise ValueError("summarize_many needs a model or load_model")
+    if segments not in SEGMENT_MODES:
+        raise ValueError(f"segments must be one of {', '.join(SEGMENT_MODES)}, got {segments!r}")
     settings = dict(
         ratio=ratio,
         fps=fps,
@@ -590,6 +694,7 @@ def summarize_many(
         max_frames=max_frames,
         max_seconds=max_seconds,
         min_segment=min_segment,
+        segments=segments,
         chapters=chapters,
     )
 
@@ -651,6 +756,7 @@ def summarize_many(
                 generate_kwargs=generate_kwargs,
                 max_seconds=max_seconds,
                 min_segment=min_segment,
+                segments=segments,
                 chapters=chapters,
                 cutlist=cutlist,
                 json_only=json_only,
@@ -663,8 +769,8 @@ def summarize_many(
         report.outputs[str(video)] = str(folder.shown(names["json"]))
         log(_shown(f"{video}: {summary['text']}\n  -> {folder.shown(names['json'])}"))
         if verbose:
-            segments = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
-            log(f"  segments: {segments}")
+            spans = ", ".join(f"{start:.1f}-{end:.1f}s" for start, end in summary["segments"])
+            log(f"  segments: {spans}")
             for chapter in summary.get("chapters", []):
                 log(f"  chapter {chapter['start']:.1f}-{chapter['end']:.1f}s: {chapter['title']}")
             log(f"  timings: {json.dumps(summary['timings'])}")
@@ -797,6 +903,7 @@ __all__ = [
     "BatchReport",
     "FolderHandle",
     "OUTPUT_SUFFIXES",
+    "SEGMENT_MODES",
     "apply_selection",
     "check_writable",
     "model_fingerprint",
