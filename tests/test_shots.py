@@ -155,3 +155,26 @@ def test_bad_change_points_are_refused():
         shot_ranges([3, 3], 5)
     with pytest.raises(ValueError, match="inside"):
         shot_ranges([5], 5)
+
+
+def test_shot_spans_and_selection_with_held_frames_and_a_clipped_end():
+    from vsum.shots import select_shots, shot_means, shot_spans
+
+    times, scores = [0.0, 1.0, 1.0, 2.0, 3.0], [0.9, 0.1, 0.5, 0.5, 0.5]
+    # frame 1 is held (same timestamp as frame 2): zero length; the last frame ends at the video's end (3.5 s)
+    assert shot_spans([2], times, 3.5, 1.0) == [[0.0, 1.0], [1.0, 3.5]]
+    spans = shot_spans([1, 2], times, 3.5, 1.0)
+    assert spans == [[0.0, 1.0], [1.0, 1.0], [1.0, 3.5]]
+    values = shot_means([1, 2], scores)
+    assert values == pytest.approx([0.9, 0.1, 0.5])  # by frame: the held frame counts in its own shot only
+    # the zero-length shot is never chosen, whatever its value; 2.5 s weighs 3 sampling intervals
+    assert select_shots(spans, [0.0, 5.0, 0.5], capacity=3.0, interval=1.0) == [2]
+    assert select_shots(spans, values, capacity=4.0, interval=1.0) == [0, 2]
+    assert select_shots(spans, values, capacity=3.9, interval=1.0) == [0]  # 0.9 > 0.5: both need 4 intervals
+    # 2.5 s needs 3 whole intervals: a 2.9 s capacity holds only 2, so the shot does not fit
+    assert 2 not in select_shots(spans, [0.0, 5.0, 0.5], capacity=2.9, interval=1.0)
+    assert select_shots(spans, values, capacity=0.5, interval=1.0) == []
+    with pytest.raises(ValueError, match=r"^capacity must be a finite number of seconds >= 0, got nan$"):
+        select_shots(spans, values, capacity=float("nan"), interval=1.0)
+    with pytest.raises(ValueError, match=r"^3 shots but 2 values$"):
+        select_shots(spans, values[:2], capacity=4.0, interval=1.0)

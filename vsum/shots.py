@@ -144,36 +144,41 @@ def shot_spans(
     return [[intervals[a][0], intervals[b - 1][1]] for a, b in shot_ranges(change_points, len(intervals))]
 
 
+def shot_means(change_points: Sequence[int], scores: Sequence[float]) -> list[float]:
+    """The mean of `scores` (one per sampled frame) over each shot's frames: the keyshot value of a shot."""
+    scores = np.asarray(scores, dtype=np.float64)
+    return [float(scores[a:b].mean()) for a, b in shot_ranges(change_points, len(scores))]
+
+
 def select_shots(
-    spans: Sequence[Sequence[float]], times: Sequence[float], scores: Sequence[float], capacity: float, interval: float
+    spans: Sequence[Sequence[float]], values: Sequence[float], capacity: float, interval: float
 ) -> list[int]:
     """The shots (indices, sorted) of a keyshot summary: a 0/1 knapsack (`vsum.metrics.keyshot.knapsack`) over
-    the shots' lengths with `capacity` seconds, each shot worth the mean saliency of its sampled frames.
+    the shots' lengths (`spans`, seconds) with `capacity` seconds, shot `i` worth `values[i]`.
 
-    The value is the mean, not the sum, as in the literature's keyshot protocol (DSNet's `get_keyshot_summ`,
-    PGL-SUM's `generate_summary`: `1000 * mean` rounded down; here the float mean). Weights are the shots' lengths
-    in sampling intervals, rounded up, and the capacity is rounded down to whole intervals: the selected shots'
-    total length never exceeds `capacity`. A shot of zero length (all its frames at one timestamp) is never chosen.
+    The literature's keyshot protocol values a shot by the mean score of its frames ([`shot_means`]; DSNet's
+    `get_keyshot_summ` and PGL-SUM's `generate_summary` use the mean, DSNet as `int(1000 * mean)`; here the float
+    mean), not the sum. Weights are the shots' lengths in sampling intervals (`interval` seconds), rounded up, and
+    the capacity is rounded down to whole intervals: the selected shots' total length never exceeds `capacity`. A
+    shot of zero length (all its frames at one timestamp) is never chosen.
     """
     from .metrics.keyshot import knapsack
 
     if not (math.isfinite(capacity) and capacity >= 0):
         raise ValueError(f"capacity must be a finite number of seconds >= 0, got {capacity}")
-    times = np.asarray(times, dtype=np.float64)
-    scores = np.asarray(scores, dtype=np.float64)
-    candidates, values, weights = [], [], []
+    if len(values) != len(spans):
+        raise ValueError(f"{len(spans)} shots but {len(values)} values")
+    candidates, weights = [], []
     for index, (start, end) in enumerate(spans):
-        inside = scores[(times >= start - 1e-9) & (times < end - 1e-9)]
         weight = math.ceil((end - start) / interval - 1e-6)
-        if weight <= 0 or not len(inside):
-            continue
-        candidates.append(index)
-        values.append(float(inside.mean()))
-        weights.append(weight)
+        if weight > 0:
+            candidates.append(index)
+            weights.append(weight)
     slots = math.floor(capacity / interval + 1e-6)
     if not candidates or slots <= 0:
         return []
-    return sorted(candidates[i] for i in knapsack(values, weights, slots))
+    packed = knapsack([float(values[i]) for i in candidates], weights, slots)
+    return sorted(candidates[i] for i in packed)
 
 
 __all__ = [
@@ -183,6 +188,7 @@ __all__ = [
     "l2_normalize",
     "segmentation_scatter",
     "select_shots",
+    "shot_means",
     "shot_ranges",
     "shot_spans",
 ]

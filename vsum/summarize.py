@@ -412,7 +412,7 @@ def _select_shots(summary: dict, features, max_seconds: float | None, min_segmen
     frames of highest saliency within the same capacity (`--segments frames --max-seconds <capacity>`) and
     `selection["fallback"]` says `"frames"`; under `--ratio`, a capacity shorter than one sampled frame keeps the
     ratio's frames (as `--segments frames` does)."""
-    from .shots import detect_shots, select_shots, shot_spans
+    from .shots import detect_shots, select_shots, shot_means, shot_spans
 
     if features is None:
         raise ValueError("segments='shots' needs the sampled frames' features")
@@ -435,7 +435,7 @@ def _select_shots(summary: dict, features, max_seconds: float | None, min_segmen
         ratio = summary.get("summary_ratio")
         capacity = float(ratio) * duration
         selection = {"method": "ratio", "ratio": ratio}
-    chosen = select_shots(spans, times, scores, capacity, interval)
+    chosen = select_shots(spans, shot_means(change_points, scores), capacity, interval)
     selection.update(segments="shots", min_segment=min_segment, capacity_s=capacity, shots=chosen)
     summary["shots"] = spans
     if chosen:
