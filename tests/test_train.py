@@ -98,7 +98,13 @@ def test_configs_parse(config):
     from vsum.training import parse_args
 
     extra = [] if "synthxum" in config.name else ["--data_dir", "anno", "--features_dir", "feat"]
+    if config.name.startswith("keyshot"):  # TVSum/SumMe h5 features (tests/test_train_keyshot.py runs them)
+        extra = ["--h5", "tvsum.h5", "--split_file", "tvsum.yml"]
     model_args, data_args, train_args = parse_args(["--config", str(config), *extra])
+    if config.name.startswith("keyshot"):
+        assert model_args.model_name_or_path == "new" and train_args.load_best_model_at_end is False
+        assert model_args.model_config_overrides["hidden_size"] == 256
+        return
     if "synthxum" in config.name:
         assert model_args.model_name_or_path == "tiny"
         assert data_args.video_dir is not None
@@ -138,7 +144,7 @@ _COMMON_BEFORE = {
     "num_train_epochs": 28,
     "warmup_ratio": 0.05,
     "seed": 42,
-    "metric_for_best_model": "f1_mean",
+    "metric_for_best_model": "combined_score",
     "num_beams": 3,
     "max_length": 128,
     "min_length": 10,
