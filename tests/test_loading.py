@@ -82,6 +82,22 @@ def test_saved_vsum_folder_loads_natively_and_refuses_architecture_overrides(tmp
         load_model_and_processor(tmp_path, config_overrides={"local_attention_window": 0})
 
 
+@pytest.mark.parametrize("trust_remote_code", [False, True])
+def test_overrides_of_a_saved_checkpoint_reach_the_decoder_config(tmp_path, trust_remote_code):
+    """Fine-tuning a trained checkpoint with other label smoothing / decoder dropout changes the decoder, too."""
+    from vsum.hub import export_model
+
+    model, processor = load_model_and_processor("tiny")
+    folder = tmp_path / "saved"
+    export_model(model, processor, folder, metrics={}, dataset_name="SynthXum", eval_split="validation")
+    overrides = {"tsum_label_smoothing": 0.0, "decoder_dropout": 0.3}
+    loaded, _ = load_model_and_processor(folder, config_overrides=overrides, trust_remote_code=trust_remote_code)
+    assert loaded.config.tsum_label_smoothing == 0.0 and loaded.config.text_config.label_smoothing == 0.0
+    assert loaded.config.text_config.hidden_dropout_prob == 0.3
+    assert loaded.config.text_config.attention_probs_dropout_prob == 0.3
+    assert any(module.p == 0.3 for module in loaded.text_decoder.modules() if isinstance(module, torch.nn.Dropout))
+
+
 def test_unsupported_model_type(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"model_type": "bert"}))
     (tmp_path / "model.safetensors").write_bytes(b"")

@@ -283,12 +283,18 @@ def load_model_and_processor(
                 strict = {**safe, "output_loading_info": True, "ignore_mismatched_sizes": True}
                 with _library_errors(name):
                     if trust_remote_code:
-                        from transformers import AutoModel, AutoProcessor
+                        from transformers import AutoConfig, AutoModel, AutoProcessor
 
-                        model, info = AutoModel.from_pretrained(name, trust_remote_code=True, **strict, **overrides)
+                        saved = AutoConfig.from_pretrained(name, revision=revision, trust_remote_code=True)
+                    # The overrides go through the config's constructor, not `from_pretrained(**kwargs)` (which sets
+                    # attributes afterwards): fields it derives, such as the decoder's label smoothing and dropout
+                    # from `tsum_label_smoothing` / `decoder_dropout`, follow them.
+                    config = type(saved).from_dict({**saved.to_dict(), **overrides})
+                    if trust_remote_code:
+                        model, info = AutoModel.from_pretrained(name, config=config, trust_remote_code=True, **strict)
                         processor = AutoProcessor.from_pretrained(name, revision=revision, trust_remote_code=True)
                     else:
-                        model, info = VsumModel.from_pretrained(name, **strict, **overrides)
+                        model, info = VsumModel.from_pretrained(name, config=config, **strict)
                         processor = VsumProcessor.from_pretrained(name, revision=revision)
                 _check_loading_info(name, info)
             else:
