@@ -59,6 +59,7 @@ from vsum.training import (
     append_eval_log,
     apply_lora,
     build_accelerator,
+    build_keyshot_model,
     build_lr_scheduler,
     build_model_and_processor,
     build_optimizer,
@@ -66,17 +67,23 @@ from vsum.training import (
     count_parameters,
     ensure_synthxum,
     evaluate,
+    export_keyshot_model,
     format_metrics,
     is_better,
+    is_keyshot_run,
+    keyshot_dataloader,
     latest_checkpoint,
     load_checkpoint,
+    load_keyshot_fold,
     load_splits,
     model_inputs,
     num_update_steps,
     parse_args,
+    predict_keyshot_scores,
     prepare_output_dir,
     rewind_eval_log,
     save_checkpoint,
+    score_keyshot_predictions,
 )
 
 
@@ -152,9 +159,13 @@ def training_function(model_args, data_args, train_args) -> dict:
         os.makedirs(train_args.output_dir, exist_ok=True)
     accelerator.wait_for_everyone()
 
-    model, processor = build_model_and_processor(
-        model_args, data_args.max_train_frames, length_normalization=train_args.length_normalization
-    )
+    keyshot_fold = load_keyshot_fold(data_args) if is_keyshot_run(data_args) else None
+    if keyshot_fold is not None:  # TVSum/SumMe h5 features: a new video-only model, no processor
+        model, processor = build_keyshot_model(model_args, keyshot_fold.feature_size), None
+    else:
+        model, processor = build_model_and_processor(
+            model_args, data_args.max_train_frames, length_normalization=train_args.length_normalization
+        )
     # Cached features never reach the ViT: keep it on disk, not in memory, until an export needs it.
     vision = None
     if data_args.features_dir is not None and train_args.offload_vision_model:
@@ -163,7 +174,20 @@ def training_function(model_args, data_args, train_args) -> dict:
     trainable, total = count_parameters(model)
     logger.info(f"parameters: {trainable:,} trainable of {total:,}")
 
-    train_dataloader, eval_dataloader, eval_set = get_dataloaders(accelerator, processor, data_args, train_args)
+    if keyshot_fold is not None:  # no per-epoch evaluation: the last model is scored on the fold's test keys
+        train_dataloader, eval_dataloader, eval_set = (
+            keyshot_dataloader(
+                keyshot_fold.train,
+                train_args.per_device_train_batch_size,
+                train_args.seed,
+                shuffle=True,
+                num_workers=train_args.dataloader_num_workers,
+            ),
+            None,
+            None,
+        )
+    else:
+        train_dataloader, eval_dataloader, eval_set = get_dataloaders(accelerator, processor, data_args, train_args)
 
     optimizer = build_optimizer(model, train_args)
 
@@ -256,7 +280,7 @@ def training_function(model_args, data_args, train_args) -> dict:
         )
 
     def eval_due(epoch_end: bool) -> bool:
-        if not train_args.do_eval or completed_steps == 0:
+        if not train_args.do_eval or completed_steps == 0 or keyshot_fold is not None:
             return False
         if train_args.eval_steps:
             return completed_steps % train_args.eval_steps == 0
@@ -302,11 +326,11 @@ def training_function(model_args, data_args, train_args) -> dict:
             rate = (completed_steps - start_step) / max(time.time() - start_time, 1e-9)
             progress.set_postfix(loss=f"{outputs.loss.item():.4f}", steps_per_s=f"{rate:.2f}")
             if completed_steps % train_args.logging_steps == 0:
+                losses = {"loss": outputs.loss, "vsum_loss": outputs.vsum_loss, "tsum_loss": outputs.tsum_loss}
                 accelerator.log(
                     {
-                        "train/loss": outputs.loss.item(),
-                        "train/vsum_loss": outputs.vsum_loss.item(),
-                        "train/tsum_loss": outputs.tsum_loss.item(),
+                        # A video-only model has no text loss.
+                        **{f"train/{name}": value.item() for name, value in losses.items() if value is not None},
                         "train/lr": scheduler.get_last_lr()[0],
                         "train/epoch": epoch,
                     },
@@ -337,7 +361,11 @@ def training_function(model_args, data_args, train_args) -> dict:
     )
 
     final_metrics: dict = {}
-    if not stopped_early:
+    if not stopped_early and keyshot_fold is not None:
+        final_metrics = finish_keyshot_run(
+            accelerator, model, data_args, train_args, keyshot_fold, completed_steps, num_epochs - 1
+        )
+    elif not stopped_early:
         if train_args.do_eval and last_eval_step != completed_steps:
             run_evaluation(num_epochs - 1)  # the last step was no evaluation step
         by_step = {record["step"]: record for record in eval_records}
@@ -362,6 +390,59 @@ def parameter_checksum(model) -> str:
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().float().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def finish_keyshot_run(accelerator, model, data_args, train_args, fold, step: int, epoch: int) -> dict:
+    """Keyshot mode's end: the last model scored on the fold's test keys with the canonical protocol (main process;
+    with `--do_eval`), exported to `<output_dir>/<export_dir_name>` with the results in its model-index, and pushed
+    with `--push_to_hub`. Returns the test metrics."""
+    accelerator.wait_for_everyone()
+    metrics: dict = {}
+    if accelerator.is_main_process:
+        unwrapped = accelerator.unwrap_model(model)
+        if train_args.do_eval:
+            scores = predict_keyshot_scores(unwrapped, fold.test, train_args.per_device_eval_batch_size)
+            metrics = score_keyshot_predictions(fold.test, scores, fold.dataset_name)
+            logger.info(
+                f"{fold.dataset_name} fold {fold.fold} test ({len(fold.test)} videos): {format_metrics(metrics)}"
+            )
+            record = {"step": step, "epoch": epoch, "split": f"fold {fold.fold} test", **metrics}
+            append_eval_log(train_args.output_dir, record)
+        recipe = {
+            "features": f"{os.path.basename(data_args.h5)} (width {fold.feature_size})",
+            "fold": f"{fold.fold} of {os.path.basename(data_args.split_file)} ({len(fold.train)} train / "
+            f"{len(fold.test)} test videos)",
+            "saliency target / loss": f"gtscore / BCE with logits (x {unwrapped.config.vsum_loss_weight})",
+            "hidden size": unwrapped.config.hidden_size,
+            "learning rate": train_args.learning_rate,
+            "weight decay": train_args.weight_decay,
+            "batch size (per device x processes x accumulation)": f"{train_args.per_device_train_batch_size} x "
+            f"{accelerator.num_processes} x {train_args.gradient_accumulation_steps}",
+            "epochs / max steps": f"{train_args.num_train_epochs} / {train_args.max_train_steps}",
+            "gradient clipping": train_args.max_grad_norm or "off",
+            "seed": train_args.seed,
+        }
+        folder = export_keyshot_model(
+            unwrapped,
+            Path(train_args.output_dir) / train_args.export_dir_name,
+            metrics=metrics,
+            fold=fold,
+            split_file=data_args.split_file,
+            recipe=recipe,
+            repo_id=train_args.hub_model_id,
+        )
+        logger.info(f"Exported the last model to {folder}")
+        if train_args.push_to_hub:
+            url = push_folder_to_hub(
+                folder,
+                train_args.hub_model_id,
+                token=train_args.hub_token,
+                private=train_args.hub_private,
+                commit_message=f"vsum-la: trained on {fold.dataset_name} fold {fold.fold}",
+            )
+            logger.info(f"Pushed to {url}")
+    accelerator.wait_for_everyone()
+    return metrics
 
 
 def export_folder(

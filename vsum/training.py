@@ -118,6 +118,18 @@ class DataArguments:
     max_eval_samples: int | None = field(default=None, metadata={"help": "Truncate the evaluation split (debugging)."})
     eval_split: str = field(default="validation", metadata={"help": "Split used for evaluation and model selection."})
     cache_dir: str | None = field(default=None, metadata={"help": "datasets cache folder."})
+    h5: str | None = field(
+        default=None,
+        metadata={
+            "help": "Keyshot mode (TVSum/SumMe): a canonical HDF5 file (eccv16_dataset_tvsum_google_pool5.h5 layout). "
+            "A video-only model is trained on its `features` with `gtscore` as the saliency target and the final "
+            "model is scored on the fold's test keys with the canonical keyshot protocol (docs/training.md)."
+        },
+    )
+    split_file: str | None = field(
+        default=None, metadata={"help": "Keyshot mode: the 5-fold split file (DSNet yml / PGL-SUM json layout)."}
+    )
+    fold: int = field(default=0, metadata={"help": "Keyshot mode: the fold (0-based index into --split_file)."})
 
 
 @dataclass
@@ -442,9 +454,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArgum
 
 def validate_args(model_args: ModelArguments, data_args: DataArguments, train_args: VsumTrainingArguments) -> None:
     """Raises `ValueError` naming the offending values; resolves `load_best_model_at_end` (default: `do_eval`)."""
-    if data_args.data_dir is None:
+    keyshot = is_keyshot_run(data_args)
+    if keyshot:
+        validate_keyshot_args(model_args, data_args, train_args)
+    elif data_args.data_dir is None:
         raise ValueError("--data_dir is required (the folder with the *_videoxum.json files)")
-    if (data_args.features_dir is None) == (data_args.video_dir is None):
+    if not keyshot and (data_args.features_dir is None) == (data_args.video_dir is None):
         raise ValueError(
             f"pass exactly one of --features_dir (cached features) or --video_dir (raw videos); got "
             f"features_dir={data_args.features_dir!r}, video_dir={data_args.video_dir!r}"
@@ -1068,6 +1083,365 @@ def configure_logging(verbose: bool) -> None:
     else:  # no "Writing model shards" bar at every checkpoint and export
         transformers.logging.set_verbosity_warning()
         transformers.logging.disable_progress_bar()
+
+
+# ---------------------------------------------------------------------------------------------------- keyshot mode
+
+#: `--model_name_or_path` of a keyshot run: a new video-only model (the BLIP default is read the same way).
+KEYSHOT_NEW_MODEL = "new"
+#: Metrics of a keyshot run in its model card's model-index: result key -> (metric type, display name).
+KEYSHOT_INDEX_METRICS: dict[str, tuple[str, str]] = {
+    "fscore": ("f1", "F-score (canonical keyshot protocol: shots, 15 % knapsack)"),
+    "kendall": ("kendall_tau", "Kendall's tau (Otani et al., 2019)"),
+    "spearman": ("spearman_rho", "Spearman's rho (Otani et al., 2019)"),
+}
+KEYSHOT_CARD_TEMPLATE = """---
+{{ card_data }}
+---
+
+# {{ title }}
+
+A video-only vsum-la model ({{ architecture }}; no text decoder) trained on the frame features of {{ dataset_name }}
+(fold {{ fold }} of `{{ split_file }}`), with the frame importance scores `gtscore` as its saliency target.
+It scores precomputed features of width {{ feature_size }} (`frame_embeds`); it has no ViT and writes no text.
+
+## Results
+
+Fold {{ fold }}'s {{ num_test }} test videos, canonical keyshot protocol (scores upsampled from `picks`, shot scores
+as segment means, 0/1 knapsack at 15 % of the frames; F-score {{ fscore_rule }}), the last model of the run (no
+checkpoint selection: the canonical splits have no validation keys).
+
+{{ metrics_table }}
+
+## Use
+
+```python
+from transformers import AutoModel
+
+model = AutoModel.from_pretrained("{{ repo_id }}", trust_remote_code=True).eval()
+# features: (frames, {{ feature_size }}) float tensor, e.g. the h5 file's `features` of a video
+scores = model(frame_embeds=features[None]).saliency_logits.sigmoid()[0]  # importance of each frame
+```
+
+## Training
+
+{{ recipe_table }}
+"""
+
+
+def is_keyshot_run(data_args: DataArguments) -> bool:
+    """Whether the arguments ask for keyshot mode (TVSum/SumMe HDF5 features, `--h5` / `--split_file`)."""
+    return data_args.h5 is not None or data_args.split_file is not None
+
+
+def validate_keyshot_args(
+    model_args: ModelArguments, data_args: DataArguments, train_args: VsumTrainingArguments
+) -> None:
+    """The checks of keyshot mode; turns checkpoint selection off (`load_best_model_at_end=False`).
+
+    Raises:
+        `ValueError`: a missing `--h5`/`--split_file`, VideoXum data flags beside them, a negative fold, a base model,
+        LoRA, or checkpoint selection (the canonical splits have only train and test keys).
+    """
+    if data_args.h5 is None or data_args.split_file is None:
+        raise ValueError(
+            f"keyshot mode needs both --h5 and --split_file; got h5={data_args.h5!r}, split_file={data_args.split_file!r}"
+        )
+    for name in ("data_dir", "features_dir", "video_dir"):
+        if getattr(data_args, name) is not None:
+            raise ValueError(f"--{name} does not go with --h5: keyshot mode reads its features from the h5 file")
+    if data_args.fold < 0:
+        raise ValueError(f"fold must be >= 0 (an index into --split_file), got {data_args.fold}")
+    default_model = ModelArguments.__dataclass_fields__["model_name_or_path"].default
+    if model_args.model_name_or_path not in (KEYSHOT_NEW_MODEL, default_model):
+        raise ValueError(
+            f"keyshot mode trains a new video-only model: --model_name_or_path must be {KEYSHOT_NEW_MODEL!r}, got "
+            f"{model_args.model_name_or_path!r} (size it with --temporal_num_layers, --local_attention_window and "
+            "--model_config_overrides hidden_size=...)"
+        )
+    if model_args.lora_r:
+        raise ValueError(f"lora_r={model_args.lora_r}: a video-only keyshot model has no text decoder to adapt")
+    if train_args.eval_steps is not None or train_args.load_best_model_at_end:
+        raise ValueError(
+            "keyshot mode selects no checkpoint (the canonical splits have no validation keys, and selecting on the "
+            "test keys is not allowed): drop --eval_steps and --load_best_model_at_end; the last model is scored "
+            "on the fold's test keys"
+        )
+    train_args.load_best_model_at_end = False
+
+
+@dataclass
+class KeyshotFold:
+    """One fold of a canonical HDF5 file: its training and test videos (rows for [`KeyshotCollator`] and the
+    protocol), the dataset's name and the feature width."""
+
+    dataset_name: str
+    fold: int
+    train: list[dict[str, Any]]
+    test: list[dict[str, Any]]
+    feature_size: int
+
+
+def load_keyshot_fold(data_args: DataArguments) -> KeyshotFold:
+    """Reads fold `--fold` of `--split_file` (a JSON or YAML list of `{train_keys, test_keys}`: PGL-SUM's bare keys or
+    DSNet's `<file>/<key>`) and those videos of `--h5`.
+
+    Raises:
+        `ValueError` (one line): a missing or unreadable file, a fold out of range, a key the h5 file lacks, or a video
+        whose field is missing, of the wrong shape, non-finite or out of range (naming the video and the field).
+    """
+    import h5py
+    import yaml
+
+    h5_path, split_path, fold = Path(data_args.h5), Path(data_args.split_file), data_args.fold
+    for path, flag in ((h5_path, "--h5"), (split_path, "--split_file")):
+        if not path.is_file():
+            raise ValueError(f"{flag} {path}: no such file")
+    try:
+        splits = yaml.safe_load(split_path.read_text(encoding="utf-8"))  # JSON is YAML too
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ValueError(f"--split_file {split_path}: neither JSON nor YAML ({type(error).__name__})") from None
+    if not isinstance(splits, list) or not splits:
+        raise ValueError(f"--split_file {split_path}: expected a non-empty list of folds, got {type(splits).__name__}")
+    if fold >= len(splits):
+        raise ValueError(f"--fold {fold}: {split_path} has {len(splits)} folds (0 to {len(splits) - 1})")
+    split = splits[fold]
+    for name in ("train_keys", "test_keys"):
+        if not isinstance(split, dict) or not isinstance(split.get(name), list) or not split[name]:
+            raise ValueError(f"--split_file {split_path}: fold {fold} has no non-empty list {name!r}")
+    try:
+        handle = h5py.File(h5_path, "r")
+    except OSError as error:
+        raise ValueError(f"--h5 {h5_path}: not a readable HDF5 file ({error})") from None
+    with handle:
+        # DSNet's split files name videos `<h5 path>/<key>`, PGL-SUM's by their key.
+        read = {
+            key: _read_keyshot_video(handle, str(key).rsplit("/", 1)[-1], h5_path)
+            for key in (*split["train_keys"], *split["test_keys"])
+        }
+    widths = {row["features"].shape[1] for row in read.values()}
+    if len(widths) != 1:
+        raise ValueError(f"--h5 {h5_path}: the videos' features have different widths {sorted(widths)}")
+
+    def rows(keys):
+        return [{**read[key], "example_index": index} for index, key in enumerate(keys)]
+
+    dataset_name = data_args.dataset_name
+    if dataset_name == DataArguments.__dataclass_fields__["dataset_name"].default:  # not given: from the file name
+        lowered = h5_path.name.lower()
+        dataset_name = "TVSum" if "tvsum" in lowered else "SumMe" if "summe" in lowered else h5_path.stem
+    return KeyshotFold(dataset_name, fold, rows(split["train_keys"]), rows(split["test_keys"]), widths.pop())
+
+
+def _read_keyshot_video(handle, key: str, h5_path: Path) -> dict[str, Any]:
+    """One video's fields of a canonical h5 file, checked (see [`load_keyshot_fold`])."""
+    import numpy as np
+
+    if key not in handle:
+        raise ValueError(f"--h5 {h5_path}: video {key!r} of the split file is not in the file")
+    group = handle[key]
+
+    def field(name, ndim):
+        if name not in group:
+            raise ValueError(f"--h5 {h5_path}: video {key!r} has no {name!r}")
+        value = np.asarray(group[name])
+        if value.ndim != ndim or value.size == 0:
+            raise ValueError(
+                f"--h5 {h5_path}: video {key!r}: {name!r} must be {ndim}-D and non-empty, got {value.shape}"
+            )
+        if not np.issubdtype(value.dtype, np.number) or not np.isfinite(value).all():
+            raise ValueError(f"--h5 {h5_path}: video {key!r}: {name!r} holds NaN, inf or non-numbers")
+        return value
+
+    row = {"key": key, "features": field("features", 2).astype(np.float32), "gtscore": field("gtscore", 1)}
+    row["n_frames"] = int(field("n_frames", 0))
+    row["picks"], row["change_points"] = field("picks", 1).astype(np.int64), field("change_points", 2).astype(np.int64)
+    row["n_frame_per_seg"], row["user_summary"] = field("n_frame_per_seg", 1).astype(np.int64), field("user_summary", 2)
+    steps, frames = len(row["features"]), row["n_frames"]
+    checks = (
+        ("gtscore", len(row["gtscore"]) == steps, f"one score per step ({steps})"),
+        ("picks", len(row["picks"]) == steps, f"one frame index per step ({steps})"),
+        ("picks", row["picks"].min() >= 0 and row["picks"].max() < frames, f"frame indices in [0, {frames})"),
+        ("change_points", row["change_points"].shape[1] == 2, "shape (shots, 2)"),
+        ("change_points", row["change_points"].min() >= 0 and row["change_points"].max() < frames, f"in [0, {frames})"),
+        ("n_frame_per_seg", len(row["n_frame_per_seg"]) == len(row["change_points"]), "one length per shot"),
+        ("user_summary", row["user_summary"].shape[1] == frames, f"one column per frame ({frames})"),
+    )
+    for name, ok, expected in checks:
+        if not ok:
+            raise ValueError(f"--h5 {h5_path}: video {key!r}: {name!r} is invalid (expected {expected})")
+    return row
+
+
+class KeyshotCollator:
+    """Pads h5 videos into a batch for `VsumModel`: `frame_embeds` `(B, T, F)`, `frame_mask`, `vsum_labels` (the
+    `gtscore` of each step, `-1` at padding: ignored by the loss) and `example_index`."""
+
+    def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        length = max(len(row["features"]) for row in rows)
+        width = rows[0]["features"].shape[1]
+        frame_embeds = torch.zeros(len(rows), length, width)
+        frame_mask = torch.zeros(len(rows), length, dtype=torch.long)
+        vsum_labels = torch.full((len(rows), length), -1.0)
+        for index, row in enumerate(rows):
+            steps = len(row["features"])
+            frame_embeds[index, :steps] = torch.as_tensor(row["features"], dtype=torch.float32)
+            frame_mask[index, :steps] = 1
+            vsum_labels[index, :steps] = torch.as_tensor(row["gtscore"], dtype=torch.float32)
+        return {
+            "frame_embeds": frame_embeds,
+            "frame_mask": frame_mask,
+            "vsum_labels": vsum_labels,
+            "example_index": torch.tensor([row["example_index"] for row in rows], dtype=torch.long),
+        }
+
+
+def build_keyshot_model(model_args: ModelArguments, feature_size: int):
+    """A new video-only `VsumModel` on features of width `feature_size` (no ViT, no text decoder), with the ablation
+    flags and `--model_config_overrides` (e.g. `hidden_size`) applied."""
+    from .configuration_vsum import VsumConfig
+    from .modeling_vsum import VsumModel
+
+    overrides = config_overrides(model_args)
+    for name, value in (("input_feature_size", feature_size), ("use_text_decoder", False)):
+        if overrides.get(name, value) != value:
+            raise ValueError(f"keyshot mode sets {name}={value!r} (from the h5 file); got {overrides[name]!r}")
+        overrides[name] = value
+    # Text-only fields do not exist without a decoder.
+    for name in ("tsum_loss_weight", "tsum_label_smoothing", "freeze_vision"):
+        overrides.pop(name, None)
+    return VsumModel(VsumConfig(**overrides)).train()
+
+
+def keyshot_dataloader(rows: list[dict[str, Any]], batch_size: int, seed: int, shuffle: bool, num_workers: int = 0):
+    """A DataLoader over h5 rows: length-grouped and reproducible (seed, epoch) for training, in order otherwise."""
+    from torch.utils.data import DataLoader
+
+    from .data.collator import LengthGroupedSampler
+
+    lengths = [len(row["features"]) for row in rows]
+    sampler = LengthGroupedSampler(batch_size=batch_size, lengths=lengths, seed=seed, shuffle=shuffle)
+    return DataLoader(
+        rows, batch_size=batch_size, sampler=sampler, collate_fn=KeyshotCollator(), num_workers=num_workers
+    )
+
+
+@torch.no_grad()
+def predict_keyshot_scores(model, rows: list[dict[str, Any]], batch_size: int = 8) -> list:
+    """Each row's importance scores at its sampled steps (`sigmoid` of the saliency logits, as DSNet and PGL-SUM
+    score), as float64 arrays; the model is put in eval mode."""
+    import numpy as np
+
+    model.eval()
+    device = next(model.parameters()).device
+    collator, scores = KeyshotCollator(), []
+    for start in range(0, len(rows), batch_size):
+        batch = collator(rows[start : start + batch_size])
+        logits = model(
+            frame_embeds=batch["frame_embeds"].to(device), frame_mask=batch["frame_mask"].to(device)
+        ).saliency_logits
+        probabilities = torch.sigmoid(logits.float()).cpu().numpy().astype(np.float64)
+        for row, values in zip(rows[start : start + batch_size], probabilities):
+            scores.append(values[: len(row["features"])])
+    return scores
+
+
+def keyshot_summary(scores, row: dict[str, Any], proportion: float = 0.15):
+    """DSNet's `get_keyshot_summ`: per-step `scores` held over the frames from each pick to the next, shot values
+    `int(1000 * mean)` over each `change_points` segment, and the 0/1 knapsack ([`vsum.metrics.keyshot.knapsack`])
+    of shot lengths within `int(proportion * n_frames)` frames. Returns the boolean frame summary and the frame
+    scores."""
+    import numpy as np
+
+    from .metrics.keyshot import knapsack
+
+    frames = row["n_frames"]
+    bounds = np.append(row["picks"], frames) if row["picks"][-1] != frames else row["picks"]
+    frame_scores = np.zeros(frames, dtype=np.float32)
+    for index in range(len(bounds) - 1):
+        frame_scores[bounds[index] : bounds[index + 1]] = scores[index]
+    values = [int(1000 * frame_scores[first : last + 1].mean()) for first, last in row["change_points"]]
+    summary = np.zeros(frames, dtype=bool)
+    for shot in knapsack(values, row["n_frame_per_seg"], int(frames * proportion)):
+        first, last = row["change_points"][shot]
+        summary[first : last + 1] = True
+    return summary, frame_scores
+
+
+def score_keyshot_predictions(rows: list[dict[str, Any]], scores: list, dataset_name: str) -> dict[str, Any]:
+    """The canonical keyshot protocol over `rows` for per-step `scores`: F-score (x 100) of the [`keyshot_summary`]
+    against every `user_summary` (SumMe: max over users; otherwise the mean), and Kendall's tau / Spearman's rho of
+    the frame scores against each user's row (Otani et al., 2019; mean over users, NaN counted 0); means over videos."""
+    import numpy as np
+    from scipy.stats import kendalltau, spearmanr
+
+    reduce = np.max if dataset_name.lower() == "summe" else np.mean
+    results = {"fscore": [], "kendall": [], "spearman": []}
+    for row, video_scores in zip(rows, scores):
+        summary, frame_scores = keyshot_summary(video_scores, row)
+        f_scores, taus, rhos = [], [], []
+        for user in np.asarray(row["user_summary"]):
+            overlap = float((summary & (user > 0)).sum())
+            f_scores.append(0.0 if overlap == 0 else 2 * overlap / (summary.sum() + (user > 0).sum()))
+            taus.append(np.nan_to_num(kendalltau(frame_scores, user)[0]))
+            rhos.append(np.nan_to_num(spearmanr(frame_scores, user)[0]))
+        results["fscore"].append(100 * float(reduce(f_scores)))
+        results["kendall"].append(float(np.mean(taus)))
+        results["spearman"].append(float(np.mean(rhos)))
+    return {**{k: float(np.mean(v)) for k, v in results.items()}, "num_videos": len(rows)}
+
+
+def export_keyshot_model(
+    model,
+    folder: str | os.PathLike,
+    *,
+    metrics: dict[str, Any],
+    fold: KeyshotFold,
+    split_file: str,
+    recipe: dict[str, Any],
+    repo_id: str | None = None,
+) -> Path:
+    """Writes `folder` atomically: `save_pretrained` of the video-only model (remote code included) and a README whose
+    model-index holds the fold's test results under the dataset's name and the split `fold <k> test`."""
+    from huggingface_hub import ModelCard, ModelCardData
+
+    from .hub import PLACEHOLDER_REPO_ID, _markdown_table, default_model_name, eval_results
+
+    config = model.config
+    split = f"fold {fold.fold} test"
+    title = repo_id.split("/")[-1] if repo_id else default_model_name(config, fold.dataset_name)
+    results = eval_results(metrics, fold.dataset_name, split, index_metrics=KEYSHOT_INDEX_METRICS)
+    card_data = ModelCardData(
+        model_name=title,
+        license="apache-2.0",
+        library_name="transformers",
+        tags=["video-summarization", "vsum-la", "custom_code", fold.dataset_name.lower()],
+        eval_results=results or None,
+    )
+    metric_rows = [
+        (name, f"{metrics[key]:.4f}")
+        for key, (_, name) in KEYSHOT_INDEX_METRICS.items()
+        if isinstance(metrics.get(key), (int, float))
+    ]
+    card = ModelCard.from_template(
+        card_data,
+        template_str=KEYSHOT_CARD_TEMPLATE,
+        title=title,
+        repo_id=repo_id or PLACEHOLDER_REPO_ID,
+        architecture=title.split(" (")[0].removeprefix("vsum-la "),
+        dataset_name=fold.dataset_name,
+        fold=fold.fold,
+        split_file=os.path.basename(split_file),
+        feature_size=fold.feature_size,
+        num_test=metrics.get("num_videos", len(fold.test)),
+        fscore_rule="max over the users (SumMe)" if fold.dataset_name.lower() == "summe" else "mean over the users",
+        metrics_table=_markdown_table(metric_rows, ("metric", "value")) if metric_rows else "No evaluation was run.",
+        recipe_table=_markdown_table([(str(k), f"`{v}`") for k, v in recipe.items()], ("setting", "value")),
+    )
+    with atomic_folder(folder) as tmp:
+        model.save_pretrained(tmp)
+        card.save(os.path.join(tmp, "README.md"))
+    return Path(folder)
 
 
 def num_update_steps(num_batches: int, gradient_accumulation_steps: int) -> int:
