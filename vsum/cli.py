@@ -8,6 +8,7 @@ Handlers import what they need lazily so that ``vsum --help`` stays fast.
 
 ```
 vsum make-synthetic OUT_DIR --videos 30 --seed 0 [--min-duration 20 --max-duration 120 --size 64 --fps 8]
+vsum make-synthetic-keyshot OUT_DIR [--benchmark tvsum|summe] [--videos 10] [--dim 1024] [--seed 0]
 vsum summarize VIDEO [VIDEO ...] [--model ID_OR_DIR] [--ratio 0.15] [--fps 1] [--out DIR] [--num-beams N]
     [--max-frames N] [--max-duration S] [--num-workers N] [--segments frames|shots] [--chapters] [--cutlist otio]
     [--json-only]
@@ -153,6 +154,54 @@ def _run_make_synthetic(args: argparse.Namespace, parser: argparse.ArgumentParse
         f"Wrote {result.num_videos} SynthXum videos ({sizes}; {result.total_duration / 60:.1f} min, {result.codec}) "
         f"to {result.out_dir}"
     )
+    return 0
+
+
+# ------------------------------------------------------------------------------------- make-synthetic-keyshot
+
+
+def _add_make_synthetic_keyshot(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "make-synthetic-keyshot",
+        help="write a synthetic TVSum/SumMe h5 file in the canonical layout, with split files",
+        description=(
+            "Write OUT_DIR/synthetic_<benchmark>.h5 in the canonical TVSum/SumMe HDF5 layout (features, gtscore, "
+            "gtsummary, user_summary, change_points, n_frame_per_seg, n_frames, picks, n_steps, video_name), its "
+            "5-fold split files (synthetic_<benchmark>_splits.json as PGL-SUM, synthetic_<benchmark>.yml as DSNet) "
+            "and, for tvsum, ydata-anno.tsv with per-user scores. See docs/keyshot.md."
+        ),
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument("out_dir", metavar="OUT_DIR", help="output folder")
+    parser.add_argument("--benchmark", choices=("tvsum", "summe"), default="tvsum", help="which layout to imitate")
+    parser.add_argument("--videos", type=_positive_int, default=10, help="number of videos (at least 5)")
+    parser.add_argument("--dim", type=_positive_int, default=1024, help="feature width")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--overwrite", action="store_true", help="replace files already in OUT_DIR")
+    parser.set_defaults(func=_run_make_synthetic_keyshot, subparser=parser)
+
+
+def _run_make_synthetic_keyshot(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from pathlib import Path
+
+    from .data.keyshot import make_synthetic_keyshot
+
+    existing = Path(args.out_dir) / f"synthetic_{args.benchmark}.h5"
+    if existing.exists() and not args.overwrite:
+        parser.error(f"{existing} exists; pass --overwrite to replace it")
+    try:
+        result = make_synthetic_keyshot(
+            args.out_dir,
+            args.benchmark,
+            num_videos=args.videos,
+            feature_dim=args.dim,
+            seed=args.seed,
+            overwrite=args.overwrite,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    print(f"Wrote {result.num_videos} videos to {result.h5_path}, splits {result.split_path.name}")
     return 0
 
 
@@ -370,7 +419,11 @@ def _run_summarize(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
 # ------------------------------------------------------------------------------------------------ the command
 
 #: One function per subcommand: it adds its sub-parser and sets `func` and `subparser`.
-SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_make_synthetic, _add_summarize]
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_make_synthetic,
+    _add_make_synthetic_keyshot,
+    _add_summarize,
+]
 
 #: Deprecated spellings accepted for one release (the scripts' names); any `--a_b` is also read as `--a-b`.
 ALIASES = {

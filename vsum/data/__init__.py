@@ -57,3 +57,23 @@ from .collator import LengthGroupedSampler, VsumDataCollator, padding_fraction  
 
 
 __all__ += ["LengthGroupedSampler", "VsumDataCollator", "padding_fraction"]
+
+# TVSum / SumMe in the canonical HDF5 layout (load_keyshot, split files, the synthetic generator): vsum/data/keyshot.py.
+from .keyshot import (  # noqa: E402
+    SyntheticKeyshotResult,
+    load_keyshot,
+    make_synthetic_keyshot,
+    read_keyshot_h5,
+    read_splits,
+    read_tvsum_annotations,
+)
+
+
+__all__ += [
+    "SyntheticKeyshotResult",
+    "load_keyshot",
+    "make_synthetic_keyshot",
+    "read_keyshot_h5",
+    "read_splits",
+    "read_tvsum_annotations",
+]
