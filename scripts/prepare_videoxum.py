@@ -180,8 +180,9 @@ def _build_parser() -> ArgumentParser:
     parser.add_argument(
         "--length_mismatch",
         choices=["error", "truncate"],
-        default="error",
-        help="frame counts that disagree by more than --frame_tolerance: refuse (default) or truncate to the shortest",
+        default="truncate",
+        help="labels and features whose lengths disagree by more than --frame_tolerance: cut to the shortest with one "
+        "warning, as the official loader does (default), or refuse",
     )
     parser.add_argument(
         "--frame_tolerance", type=int, default=2, help="frame-count difference fixed without an error (default: 2)"

@@ -621,7 +621,10 @@ def test_cli_make_synthetic_writes_a_valid_set(tmp_path, cache_dir, capsys):
         (["--size", "33"], "--size must be an even number >= 16, got 33"),
         (["--videos", "0"], "argument --videos: expected a positive integer, got '0'"),
         (["--min-duration", "30"], "--min-duration (30) is larger than --max-duration (10)"),
-        (["--max-duration", "abc"], "argument --max-duration: expected a number of seconds > 0 and at most 604800, got 'abc'"),
+        (
+            ["--max-duration", "abc"],
+            "argument --max-duration: expected a number of seconds > 0 and at most 604800, got 'abc'",
+        ),
     ],
 )
 def test_cli_bad_arguments_exit_with_one_line(tmp_path, capsys, extra, message):

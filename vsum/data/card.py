@@ -202,8 +202,8 @@ def build_dataset_card(
 |---|---|---|---|---|
 {sizes}
 
-Frame counts that disagreed (`vsum_onehot` length, `sampled_frames`, cached features) by a frame or two were
-truncated to the shortest, as the official loader does; `num_frames` is the consistent length `T`.
+As in the official loader, a video's length `T` (`num_frames`) is its `vsum_onehot` length, cut to its cached
+features' length when those are shorter; `sampled_frames` and `timestamps` are kept but do not set the length.
 
 ## Fields
 
