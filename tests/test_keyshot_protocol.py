@@ -217,3 +217,31 @@ def test_evaluate_keyshot_means_over_videos_and_folds():
     folds = aggregate_folds([{"fscore": 50.0, "kendall": 0.1, "spearman": 0.2}] * 2 + [result])
     assert folds["num_folds"] == 3
     assert folds["fscore_std"] == pytest.approx(np.std([50.0, 50.0, result["fscore"]]))
+
+
+def test_evaluate_module_wraps_the_protocol(monkeypatch):
+    import doctest
+    from pathlib import Path
+
+    import evaluate
+
+    root = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(root)  # the doc example loads "metrics/vsum_keyshot"
+    metric = evaluate.load("metrics/vsum_keyshot")
+    test = doctest.DocTestParser().get_doctest(metric.inputs_description, {"evaluate": evaluate}, "doc", None, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 4
+    rng = np.random.default_rng(11)
+    pairs = [random_video(rng) for _ in range(3)]
+    columns = ("user_summary", "change_points", "n_frame_per_seg", "n_frames", "picks", "user_scores")
+    results = metric.compute(
+        predictions=[scores for scores, _ in pairs],
+        **{name: [video[name] for _, video in pairs] for name in columns},
+        benchmark="tvsum",
+    )
+    expected = evaluate_keyshot([scores for scores, _ in pairs], [{**v, "benchmark": "tvsum"} for _, v in pairs])
+    for name in ("fscore", "kendall", "spearman"):
+        assert results[name] == pytest.approx(expected[name], abs=1e-6)
+    with pytest.raises(ValueError, match="benchmark must be"):
+        metric.compute(predictions=[pairs[0][0]], **{name: [pairs[0][1][name]] for name in columns})

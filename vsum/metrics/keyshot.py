@@ -278,7 +278,7 @@ def evaluate_keyshot(
     rows = [dataset[index] for index in range(len(dataset))]
     if not rows:
         raise ValueError("evaluate_keyshot: the dataset has no video")
-    keys = [str(row["video_key"]) for row in rows]
+    keys = [str(row.get("video_key", f"video #{index}")) for index, row in enumerate(rows)]
     if isinstance(predictions, dict):
         missing = [key for key in keys if key not in predictions]
         if missing:
