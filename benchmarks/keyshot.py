@@ -41,7 +41,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 MODELS = {"TT": "keyshot_tt.yaml", "TT+LA": "keyshot_tt_la.yaml"}
 METRICS = ("fscore", "kendall", "spearman")
 SYNTHETIC_NOTE = (
-    "data: SYNTHETIC canonical-layout file (benchmarks/keyshot.py): these numbers test the pipeline, they are not TVSum/"
+    "data: SYNTHETIC canonical-layout file (vsum.data.keyshot.make_synthetic_keyshot): these numbers test the pipeline, they are not TVSum/"
     "SumMe results; the random row matches the literature's random baselines (TVSum F ~54, SumMe ~40) only on "
     "the real files"
 )
@@ -94,11 +94,14 @@ def baseline_scores(rows: list[dict], kind: str, seed: int) -> list[np.ndarray]:
 
 
 def summarize(per_fold: dict[str, list[dict]]) -> dict[str, dict[str, list[float]]]:
-    """`{method: {metric: [mean, std]}}` over the folds (population std)."""
-    return {
-        method: {m: [float(np.mean([r[m] for r in runs])), float(np.std([r[m] for r in runs]))] for m in METRICS}
-        for method, runs in per_fold.items()
-    }
+    """`{method: {metric: [mean, std]}}` over the folds ([`vsum.metrics.keyshot.aggregate_folds`]: population std)."""
+    from vsum.metrics.keyshot import aggregate_folds
+
+    summary = {}
+    for method, runs in per_fold.items():
+        folds = aggregate_folds(runs)
+        summary[method] = {m: [folds[m], folds[f"{m}_std"]] for m in METRICS}
+    return summary
 
 
 def format_table(summary: dict, dataset_name: str, num_folds: int) -> str:
@@ -167,57 +170,17 @@ def main(argv=None) -> dict:
 
 
 def write_synthetic(args) -> tuple[Path, Path]:
-    """The synthetic h5 file and its split file under `work_dir` (written once)."""
+    """The synthetic TVSum-layout h5 file and its 5-fold split file under `work_dir` (written once) by
+    [`vsum.data.keyshot.make_synthetic_keyshot`]."""
+    from vsum.data.keyshot import make_synthetic_keyshot
+
     h5, split_file = args.work_dir / "synthetic_tvsum.h5", args.work_dir / "synthetic_tvsum_splits.json"
     if not (h5.exists() and split_file.exists()):
-        write_synthetic_keyshot(h5, split_file, videos=args.videos, feature_size=args.feature_size, seed=args.seed)
+        written = make_synthetic_keyshot(
+            args.work_dir, "tvsum", args.videos, seed=args.seed, feature_dim=args.feature_size, overwrite=True
+        )
+        h5, split_file = written.h5_path, written.split_path
     return h5, split_file
-
-
-def write_synthetic_keyshot(
-    h5: Path, split_file: Path, videos: int = 25, feature_size: int = 64, users: int = 5, seed: int = 0
-) -> None:
-    """A small h5 file in the canonical TVSum layout and its 5-fold split file (PGL-SUM's JSON layout).
-
-    Each video has 40-90 steps sampled every 15 frames, 6-11 shots, a hidden importance per shot; `gtscore` is the
-    step's shot importance plus noise (in [0, 1]), the features carry it along one direction shared by all videos
-    (so it can be learned) plus noise, and each user's `user_summary` is the keyshot summary (same knapsack as the
-    protocol) of the importance plus that user's own noise.
-    """
-    import h5py
-
-    from vsum.training import keyshot_summary
-
-    rng = np.random.default_rng(seed)
-    direction = rng.normal(size=feature_size)
-    keys = [f"video_{index + 1}" for index in range(videos)]
-    with h5py.File(h5, "w") as handle:
-        for key in keys:
-            steps = int(rng.integers(40, 91))
-            frames, picks = steps * 15, np.arange(steps) * 15
-            cuts = np.sort(rng.choice(np.arange(1, steps), size=int(rng.integers(5, 11)), replace=False)) * 15
-            starts = np.concatenate([[0], cuts])
-            change_points = np.stack([starts, np.append(cuts, frames) - 1], axis=1)
-            shot_of_step = np.searchsorted(cuts, picks, side="right")
-            importance = rng.random(len(change_points))[shot_of_step]
-            gtscore = np.clip(importance + rng.normal(scale=0.1, size=steps), 0, 1)
-            features = rng.normal(size=(steps, feature_size)) + 2.0 * importance[:, None] * direction
-            row = {"n_frames": frames, "picks": picks, "change_points": change_points}
-            row["n_frame_per_seg"] = change_points[:, 1] - change_points[:, 0] + 1
-            user_summary = np.stack(
-                [keyshot_summary(importance + rng.normal(scale=0.3, size=steps), row)[0] for _ in range(users)]
-            )
-            group = handle.create_group(key)
-            group["features"] = features.astype(np.float32)
-            group["gtscore"] = gtscore.astype(np.float32)
-            group["gtsummary"] = keyshot_summary(gtscore, row)[0][picks].astype(np.float32)
-            group["user_summary"] = user_summary.astype(np.float32)
-            group["change_points"] = change_points.astype(np.int32)
-            group["n_frame_per_seg"] = row["n_frame_per_seg"].astype(np.int32)
-            group["n_frames"], group["n_steps"], group["picks"] = frames, steps, picks.astype(np.int32)
-            group["video_name"] = key
-    folds = [{"train_keys": [k for k in keys if k not in keys[i::5]], "test_keys": keys[i::5]} for i in range(5)]
-    split_file.write_text(json.dumps(folds, indent=1))
 
 
 if __name__ == "__main__":

@@ -1182,95 +1182,29 @@ class KeyshotFold:
     feature_size: int
 
 
+#: Display names of `vsum.data.keyshot`'s benchmarks (model cards, logs).
+KEYSHOT_DATASET_NAMES = {"tvsum": "TVSum", "summe": "SumMe"}
+
+
 def load_keyshot_fold(data_args: DataArguments) -> KeyshotFold:
-    """Reads fold `--fold` of `--split_file` (a JSON or YAML list of `{train_keys, test_keys}`: PGL-SUM's bare keys or
-    DSNet's `<file>/<key>`) and those videos of `--h5`.
+    """Fold `--fold` of `--split_file` over the videos of `--h5`, read and validated by
+    [`vsum.data.keyshot.load_keyshot`] (bad files and fields are one-line errors naming the video and the field). The
+    benchmark (TVSum: F-score mean over users; SumMe: max) comes from the file name, or from `--dataset_name TVSum`
+    / `SumMe`. Rows are dicts of numpy arrays with an `example_index`."""
+    from .data.keyshot import load_keyshot
 
-    Raises:
-        `ValueError` (one line): a missing or unreadable file, a fold out of range, a key the h5 file lacks, or a video
-        whose field is missing, of the wrong shape, non-finite or out of range (naming the video and the field).
-    """
-    import h5py
-    import yaml
-
-    h5_path, split_path, fold = Path(data_args.h5), Path(data_args.split_file), data_args.fold
-    for path, flag in ((h5_path, "--h5"), (split_path, "--split_file")):
-        if not path.is_file():
-            raise ValueError(f"{flag} {path}: no such file")
-    try:
-        splits = yaml.safe_load(split_path.read_text(encoding="utf-8"))  # JSON is YAML too
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ValueError(f"--split_file {split_path}: neither JSON nor YAML ({type(error).__name__})") from None
-    if not isinstance(splits, list) or not splits:
-        raise ValueError(f"--split_file {split_path}: expected a non-empty list of folds, got {type(splits).__name__}")
-    if fold >= len(splits):
-        raise ValueError(f"--fold {fold}: {split_path} has {len(splits)} folds (0 to {len(splits) - 1})")
-    split = splits[fold]
-    for name in ("train_keys", "test_keys"):
-        if not isinstance(split, dict) or not isinstance(split.get(name), list) or not split[name]:
-            raise ValueError(f"--split_file {split_path}: fold {fold} has no non-empty list {name!r}")
-    try:
-        handle = h5py.File(h5_path, "r")
-    except OSError as error:
-        raise ValueError(f"--h5 {h5_path}: not a readable HDF5 file ({error})") from None
-    with handle:
-        # DSNet's split files name videos `<h5 path>/<key>`, PGL-SUM's by their key.
-        read = {
-            key: _read_keyshot_video(handle, str(key).rsplit("/", 1)[-1], h5_path)
-            for key in (*split["train_keys"], *split["test_keys"])
-        }
-    widths = {row["features"].shape[1] for row in read.values()}
-    if len(widths) != 1:
-        raise ValueError(f"--h5 {h5_path}: the videos' features have different widths {sorted(widths)}")
-
-    def rows(keys):
-        return [{**read[key], "example_index": index} for index, key in enumerate(keys)]
-
-    dataset_name = data_args.dataset_name
-    if dataset_name == DataArguments.__dataclass_fields__["dataset_name"].default:  # not given: from the file name
-        lowered = h5_path.name.lower()
-        dataset_name = "TVSum" if "tvsum" in lowered else "SumMe" if "summe" in lowered else h5_path.stem
-    return KeyshotFold(dataset_name, fold, rows(split["train_keys"]), rows(split["test_keys"]), widths.pop())
-
-
-def _read_keyshot_video(handle, key: str, h5_path: Path) -> dict[str, Any]:
-    """One video's fields of a canonical h5 file, checked (see [`load_keyshot_fold`])."""
-    import numpy as np
-
-    if key not in handle:
-        raise ValueError(f"--h5 {h5_path}: video {key!r} of the split file is not in the file")
-    group = handle[key]
-
-    def field(name, ndim):
-        if name not in group:
-            raise ValueError(f"--h5 {h5_path}: video {key!r} has no {name!r}")
-        value = np.asarray(group[name])
-        if value.ndim != ndim or value.size == 0:
-            raise ValueError(
-                f"--h5 {h5_path}: video {key!r}: {name!r} must be {ndim}-D and non-empty, got {value.shape}"
-            )
-        if not np.issubdtype(value.dtype, np.number) or not np.isfinite(value).all():
-            raise ValueError(f"--h5 {h5_path}: video {key!r}: {name!r} holds NaN, inf or non-numbers")
-        return value
-
-    row = {"key": key, "features": field("features", 2).astype(np.float32), "gtscore": field("gtscore", 1)}
-    row["n_frames"] = int(field("n_frames", 0))
-    row["picks"], row["change_points"] = field("picks", 1).astype(np.int64), field("change_points", 2).astype(np.int64)
-    row["n_frame_per_seg"], row["user_summary"] = field("n_frame_per_seg", 1).astype(np.int64), field("user_summary", 2)
-    steps, frames = len(row["features"]), row["n_frames"]
-    checks = (
-        ("gtscore", len(row["gtscore"]) == steps, f"one score per step ({steps})"),
-        ("picks", len(row["picks"]) == steps, f"one frame index per step ({steps})"),
-        ("picks", row["picks"].min() >= 0 and row["picks"].max() < frames, f"frame indices in [0, {frames})"),
-        ("change_points", row["change_points"].shape[1] == 2, "shape (shots, 2)"),
-        ("change_points", row["change_points"].min() >= 0 and row["change_points"].max() < frames, f"in [0, {frames})"),
-        ("n_frame_per_seg", len(row["n_frame_per_seg"]) == len(row["change_points"]), "one length per shot"),
-        ("user_summary", row["user_summary"].shape[1] == frames, f"one column per frame ({frames})"),
+    benchmark = {name.lower(): name.lower() for name in KEYSHOT_DATASET_NAMES.values()}.get(
+        data_args.dataset_name.lower()
     )
-    for name, ok, expected in checks:
-        if not ok:
-            raise ValueError(f"--h5 {h5_path}: video {key!r}: {name!r} is invalid (expected {expected})")
-    return row
+    data = load_keyshot(data_args.h5, data_args.split_file, data_args.fold, benchmark=benchmark)
+
+    def rows(split):
+        table = data[split].with_format("numpy")
+        return [{**table[index], "example_index": index} for index in range(len(table))]
+
+    train, test = rows("train"), rows("test")
+    name = KEYSHOT_DATASET_NAMES[str(train[0]["benchmark"])]
+    return KeyshotFold(name, data_args.fold, train, test, int(train[0]["features"].shape[1]))
 
 
 class KeyshotCollator:
@@ -1346,49 +1280,14 @@ def predict_keyshot_scores(model, rows: list[dict[str, Any]], batch_size: int = 
     return scores
 
 
-def keyshot_summary(scores, row: dict[str, Any], proportion: float = 0.15):
-    """DSNet's `get_keyshot_summ`: per-step `scores` held over the frames from each pick to the next, shot values
-    `int(1000 * mean)` over each `change_points` segment, and the 0/1 knapsack ([`vsum.metrics.keyshot.knapsack`])
-    of shot lengths within `int(proportion * n_frames)` frames. Returns the boolean frame summary and the frame
-    scores."""
-    import numpy as np
+def score_keyshot_predictions(rows: list[dict[str, Any]], scores: list, dataset_name: str | None = None) -> dict:
+    """The canonical protocol ([`vsum.metrics.keyshot.evaluate_keyshot`]: DSNet's keyshot summary, F-score, Otani et
+    al.'s rank correlations) over `rows` for per-step `scores`: means over the videos and `num_videos`.
+    `dataset_name` is unused (each row names its benchmark); kept for callers that pass it."""
+    from .metrics.keyshot import evaluate_keyshot
 
-    from .metrics.keyshot import knapsack
-
-    frames = row["n_frames"]
-    bounds = np.append(row["picks"], frames) if row["picks"][-1] != frames else row["picks"]
-    frame_scores = np.zeros(frames, dtype=np.float32)
-    for index in range(len(bounds) - 1):
-        frame_scores[bounds[index] : bounds[index + 1]] = scores[index]
-    values = [int(1000 * frame_scores[first : last + 1].mean()) for first, last in row["change_points"]]
-    summary = np.zeros(frames, dtype=bool)
-    for shot in knapsack(values, row["n_frame_per_seg"], int(frames * proportion)):
-        first, last = row["change_points"][shot]
-        summary[first : last + 1] = True
-    return summary, frame_scores
-
-
-def score_keyshot_predictions(rows: list[dict[str, Any]], scores: list, dataset_name: str) -> dict[str, Any]:
-    """The canonical keyshot protocol over `rows` for per-step `scores`: F-score (x 100) of the [`keyshot_summary`]
-    against every `user_summary` (SumMe: max over users; otherwise the mean), and Kendall's tau / Spearman's rho of
-    the frame scores against each user's row (Otani et al., 2019; mean over users, NaN counted 0); means over videos."""
-    import numpy as np
-    from scipy.stats import kendalltau, spearmanr
-
-    reduce = np.max if dataset_name.lower() == "summe" else np.mean
-    results = {"fscore": [], "kendall": [], "spearman": []}
-    for row, video_scores in zip(rows, scores):
-        summary, frame_scores = keyshot_summary(video_scores, row)
-        f_scores, taus, rhos = [], [], []
-        for user in np.asarray(row["user_summary"]):
-            overlap = float((summary & (user > 0)).sum())
-            f_scores.append(0.0 if overlap == 0 else 2 * overlap / (summary.sum() + (user > 0).sum()))
-            taus.append(np.nan_to_num(kendalltau(frame_scores, user)[0]))
-            rhos.append(np.nan_to_num(spearmanr(frame_scores, user)[0]))
-        results["fscore"].append(100 * float(reduce(f_scores)))
-        results["kendall"].append(float(np.mean(taus)))
-        results["spearman"].append(float(np.mean(rhos)))
-    return {**{k: float(np.mean(v)) for k, v in results.items()}, "num_videos": len(rows)}
+    results = evaluate_keyshot(scores, rows)
+    return {name: results[name] for name in ("fscore", "kendall", "spearman")} | {"num_videos": len(rows)}
 
 
 def export_keyshot_model(
