@@ -58,7 +58,7 @@ def load_train_script():
     return module
 
 
-def train_fold(train_script, config: str, h5: Path, split_file: Path, fold: int, output_dir: Path, args) -> dict:
+def train_fold(train_script, config: str, data: dict, fold: int, output_dir: Path, args) -> dict:
     """Trains one model on one fold with `scripts/train.py` (fresh accelerate state) and returns its test metrics."""
     from accelerate.state import AcceleratorState, GradientState
 
@@ -66,8 +66,7 @@ def train_fold(train_script, config: str, h5: Path, split_file: Path, fold: int,
     GradientState._reset_state()
     argv = [
         "--config", str(REPO_ROOT / "configs" / config),
-        "--h5", str(h5),
-        "--split_file", str(split_file),
+        *[item for name, path in data.items() if path is not None for item in (f"--{name}", str(path))],
         "--fold", str(fold),
         "--output_dir", str(output_dir),
         "--overwrite_output_dir",
@@ -122,6 +121,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--work_dir", required=True, type=Path)
     parser.add_argument("--h5", type=Path, help="a real canonical h5 file (default: a synthetic one in work_dir)")
     parser.add_argument("--split_file", type=Path, help="its 5-fold split file (with --h5)")
+    parser.add_argument("--user_scores_tsv", type=Path, help="TVSum's ydata-anno.tsv (with --h5), for tau and rho")
     parser.add_argument("--videos", type=int, default=25, help="synthetic: number of videos")
     parser.add_argument("--feature_size", type=int, default=64, help="synthetic: feature width")
     parser.add_argument("--folds", type=int, default=5, help="run the first N folds of the split file")
@@ -142,21 +142,24 @@ def main(argv=None) -> dict:
     args.work_dir.mkdir(parents=True, exist_ok=True)
     synthetic = args.h5 is None
     if synthetic:
-        h5, split_file = write_synthetic(args)
+        h5, split_file, user_scores_tsv = write_synthetic(args)
     else:
-        h5, split_file = args.h5, args.split_file
+        h5, split_file, user_scores_tsv = args.h5, args.split_file, args.user_scores_tsv
+    data = {"h5": h5, "split_file": split_file, "user_scores_tsv": user_scores_tsv}
     train_script = load_train_script()
     per_fold: dict[str, list[dict]] = {"random": [], "uniform": [], **{name: [] for name in MODELS}}
     dataset_name, start = None, time.time()
     for fold_index in range(args.folds):
-        fold = load_keyshot_fold(DataArguments(h5=str(h5), split_file=str(split_file), fold=fold_index))
+        fold = load_keyshot_fold(
+            DataArguments(fold=fold_index, **{k: None if v is None else str(v) for k, v in data.items()})
+        )
         dataset_name = fold.dataset_name
         for kind in ("random", "uniform"):
             scores = baseline_scores(fold.test, kind, args.seed + fold_index)
             per_fold[kind].append(score_keyshot_predictions(fold.test, scores, fold.dataset_name))
         for name, config in MODELS.items():
             output_dir = args.work_dir / "runs" / name.replace("+", "_") / f"fold{fold_index}"
-            per_fold[name].append(train_fold(train_script, config, h5, split_file, fold_index, output_dir, args))
+            per_fold[name].append(train_fold(train_script, config, data, fold_index, output_dir, args))
         print(f"fold {fold_index}: " + ", ".join(f"{k} F={v[-1]['fscore']:.1f}" for k, v in per_fold.items()))
     summary = summarize(per_fold)
     table = format_table(summary, dataset_name, args.folds)
@@ -169,18 +172,15 @@ def main(argv=None) -> dict:
     return record
 
 
-def write_synthetic(args) -> tuple[Path, Path]:
-    """The synthetic TVSum-layout h5 file and its 5-fold split file under `work_dir` (written once) by
-    [`vsum.data.keyshot.make_synthetic_keyshot`]."""
+def write_synthetic(args) -> tuple[Path, Path, Path]:
+    """The synthetic TVSum-layout h5 file, its 5-fold split file and its per-user scores (`ydata-anno.tsv`) under
+    `work_dir`, written by [`vsum.data.keyshot.make_synthetic_keyshot`]."""
     from vsum.data.keyshot import make_synthetic_keyshot
 
-    h5, split_file = args.work_dir / "synthetic_tvsum.h5", args.work_dir / "synthetic_tvsum_splits.json"
-    if not (h5.exists() and split_file.exists()):
-        written = make_synthetic_keyshot(
-            args.work_dir, "tvsum", args.videos, seed=args.seed, feature_dim=args.feature_size, overwrite=True
-        )
-        h5, split_file = written.h5_path, written.split_path
-    return h5, split_file
+    written = make_synthetic_keyshot(
+        args.work_dir, "tvsum", args.videos, seed=args.seed, feature_dim=args.feature_size, overwrite=True
+    )
+    return written.h5_path, written.split_path, written.annotations_path
 
 
 if __name__ == "__main__":

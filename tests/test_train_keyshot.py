@@ -24,7 +24,11 @@ def keyshot_files(tmp_path_factory):
     from vsum.data.keyshot import make_synthetic_keyshot
 
     written = make_synthetic_keyshot(tmp_path_factory.mktemp("keyshot"), "tvsum", 10, feature_dim=16, seed=0)
-    return {"h5": str(written.h5_path), "split_file": str(written.split_path)}
+    return {
+        "h5": str(written.h5_path),
+        "split_file": str(written.split_path),
+        "user_scores_tsv": str(written.annotations_path),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +49,7 @@ def keyshot_argv(files, output_dir, *extra: str, config: str = "keyshot_tt_la.ya
         "--config", str(REPO_ROOT / "configs" / config),
         "--h5", files["h5"],
         "--split_file", files["split_file"],
+        "--user_scores_tsv", files["user_scores_tsv"],
         "--fold", "1",
         "--output_dir", str(output_dir),
         "--model_config_overrides", "hidden_size=16,temporal_num_heads=4",
@@ -72,7 +77,8 @@ def test_keyshot_fold_trains_scores_and_exports(train_module, keyshot_files, tmp
     assert model.text_decoder is None and model.local_attention is not None and model.config.hidden_size == 16
     assert not (final / "tokenizer.json").exists()  # no processor: features come from the h5 file
     # The exported model reproduces the reported test metrics under the same protocol.
-    fold = load_keyshot_fold(DataArguments(h5=keyshot_files["h5"], split_file=keyshot_files["split_file"], fold=1))
+    fold = load_keyshot_fold(DataArguments(fold=1, **keyshot_files))
+    assert all(len(row["user_scores"]) == 20 for row in fold.test)  # TVSum's per-user scores, for tau and rho
     again = score_keyshot_predictions(fold.test, predict_keyshot_scores(model, fold.test), fold.dataset_name)
     for key in ("fscore", "kendall", "spearman"):
         assert again[key] == pytest.approx(metrics[key], abs=1e-9), key

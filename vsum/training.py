@@ -130,6 +130,14 @@ class DataArguments:
         default=None, metadata={"help": "Keyshot mode: the 5-fold split file (DSNet yml / PGL-SUM json layout)."}
     )
     fold: int = field(default=0, metadata={"help": "Keyshot mode: the fold (0-based index into --split_file)."})
+    user_scores_tsv: str | None = field(
+        default=None,
+        metadata={
+            "help": "Keyshot mode, TVSum: ydata-anno.tsv (per-user importance scores) for Kendall's tau / Spearman's rho "
+            "against each user's scores (Otani et al.); without it (and without `user_scores` in the h5) they are "
+            "computed against the user summaries."
+        },
+    )
 
 
 @dataclass
@@ -1130,8 +1138,9 @@ scores = model(frame_embeds=features[None]).saliency_logits.sigmoid()[0]  # impo
 
 
 def is_keyshot_run(data_args: DataArguments) -> bool:
-    """Whether the arguments ask for keyshot mode (TVSum/SumMe HDF5 features, `--h5` / `--split_file`)."""
-    return data_args.h5 is not None or data_args.split_file is not None
+    """Whether the arguments ask for keyshot mode (TVSum/SumMe HDF5 features: `--h5`, `--split_file`,
+    `--user_scores_tsv`)."""
+    return any(value is not None for value in (data_args.h5, data_args.split_file, data_args.user_scores_tsv))
 
 
 def validate_keyshot_args(
@@ -1196,7 +1205,13 @@ def load_keyshot_fold(data_args: DataArguments) -> KeyshotFold:
     benchmark = {name.lower(): name.lower() for name in KEYSHOT_DATASET_NAMES.values()}.get(
         data_args.dataset_name.lower()
     )
-    data = load_keyshot(data_args.h5, data_args.split_file, data_args.fold, benchmark=benchmark)
+    data = load_keyshot(
+        data_args.h5,
+        data_args.split_file,
+        data_args.fold,
+        user_scores_tsv=data_args.user_scores_tsv,
+        benchmark=benchmark,
+    )
 
     def rows(split):
         table = data[split].with_format("numpy")
