@@ -78,6 +78,9 @@ def test_cli_writes_both_benchmarks(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["make-synthetic-keyshot", str(tmp_path), "--benchmark", "summe", "--videos", "5"])  # exists
     assert "exists; pass --overwrite" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["make-synthetic-keyshot", str(tmp_path / "few"), "--videos", "3"])  # fewer videos than folds
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith("num_videos (3) must be >= num_folds (5) >= 2")
 
 
 def _broken(tvsum, tmp_path, edit):
