@@ -13,6 +13,9 @@ FSDP or DeepSpeed; the script has no distributed code of its own):
     accelerate launch scripts/train.py --config configs/synthxum_tiny.yaml
     # all configured GPUs, bf16, on cached VideoXum features
     accelerate launch --mixed_precision bf16 scripts/train.py --config configs/tt_la.yaml --features_dir feat/blip
+    # TVSum/SumMe (keyshot mode): a video-only model on one fold of the canonical h5 features (docs/training.md)
+    accelerate launch scripts/train.py --config configs/keyshot_tt_la.yaml --h5 eccv16_dataset_tvsum_google_pool5.h5 \
+        --split_file tvsum.yml --fold 0 --output_dir outputs/keyshot_tt_la/tvsum/fold0
     # two CPU processes (`--cpu --num_processes 2` silently starts ONE process on accelerate 1.15)
     ACCELERATE_USE_CPU=true accelerate launch --multi_gpu --num_processes 2 --num_machines 1 \
         --mixed_precision no --dynamo_backend no scripts/train.py --config configs/synthxum_tiny.yaml
