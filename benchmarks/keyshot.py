@@ -14,8 +14,8 @@ What it does
    and writes `<work_dir>/keyshot.json`.
 
 On the synthetic file the numbers say that the pipeline learns; they are not TVSum/SumMe results. The random
-baseline lands where the literature reports random summaries under this protocol (TVSum F-score ~54, SumMe ~40:
-Otani et al., CVPR 2019) only on the real files, whose shots and user summaries set that value.
+baseline is comparable with the random summaries the literature reports under this protocol (Otani et al.,
+CVPR 2019) only on the real files, whose shots and user summaries set that value.
 
 Run
 ---
@@ -42,8 +42,8 @@ MODELS = {"TT": "keyshot_tt.yaml", "TT+LA": "keyshot_tt_la.yaml"}
 METRICS = ("fscore", "kendall", "spearman")
 SYNTHETIC_NOTE = (
     "data: SYNTHETIC canonical-layout file (vsum.data.keyshot.make_synthetic_keyshot): these numbers test the pipeline, they are not TVSum/"
-    "SumMe results; the random row matches the literature's random baselines (TVSum F ~54, SumMe ~40) only on "
-    "the real files"
+    "SumMe results; the random row is comparable with the literature's random baselines (Otani et al., CVPR 2019) "
+    "only on the real files"
 )
 
 
