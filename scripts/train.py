@@ -436,14 +436,7 @@ def finish_keyshot_run(accelerator, model, data_args, train_args, fold, step: in
         )
         logger.info(f"Exported the last model to {folder}")
         if train_args.push_to_hub:
-            url = push_folder_to_hub(
-                folder,
-                train_args.hub_model_id,
-                token=train_args.hub_token,
-                private=train_args.hub_private,
-                commit_message=f"vsum-la: trained on {fold.dataset_name} fold {fold.fold}",
-            )
-            logger.info(f"Pushed to {url}")
+            push_export(folder, train_args, f"vsum-la: trained on {fold.dataset_name} fold {fold.fold}")
     accelerator.wait_for_everyone()
     return metrics
 
@@ -526,14 +519,19 @@ def export_final(accelerator, model, processor, model_args, data_args, train_arg
         export_folder(accelerator, model, processor, model_args, data_args, train_args, folder.name, record, vision)
         logger.info(f"Exported the last model to {folder}")
     if train_args.push_to_hub:
-        url = push_folder_to_hub(
-            folder,
-            train_args.hub_model_id,
-            token=train_args.hub_token,
-            private=train_args.hub_private,
-            commit_message=f"vsum-la: trained on {data_args.dataset_name}",
-        )
-        logger.info(f"Pushed to {url}")
+        push_export(folder, train_args, f"vsum-la: trained on {data_args.dataset_name}")
+
+
+def push_export(folder, train_args, commit_message: str) -> None:
+    """Uploads an exported folder to `--hub_model_id` (main process only) and logs where it went."""
+    url = push_folder_to_hub(
+        folder,
+        train_args.hub_model_id,
+        token=train_args.hub_token,
+        private=train_args.hub_private,
+        commit_message=commit_message,
+    )
+    logger.info(f"Pushed to {url}")
 
 
 def main(argv: list[str] | None = None) -> dict:
