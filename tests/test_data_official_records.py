@@ -14,7 +14,7 @@ import logging
 
 import numpy as np
 import pytest
-from test_data_validation import DIM, FILES, T, make_record, rewrite, write_dataset
+from test_data_validation import DIM, FILES, T, _set_item, make_record, rewrite, write_dataset
 
 
 LOGGER = "vsum.data.videoxum"
@@ -129,16 +129,6 @@ def test_many_records_with_one_issue_give_one_warning(tmp_path, caplog):
     (warning,) = [m for m in _warnings(caplog) if "'timestamps'" in m]
     assert "7 record(s) (train: 7)" in warning and "and 4 more" in warning and "\n" not in warning
     assert len(_warnings(caplog)) == 1
-
-
-def _set_item(field, path, value):
-    def mutate(record):
-        target = record[field]
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = value
-
-    return mutate
 
 
 BROKEN = [

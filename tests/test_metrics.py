@@ -350,6 +350,46 @@ def test_v2t_equals_pycocoevalcap():
     assert 0 < got["bleu_1"] < 100 and 0 < got["meteor"] < 100 and got["cider"] > 0
 
 
+def test_reusable_meteor_starts_java_once_and_compute_metrics_shares_one(monkeypatch):
+    from datasets import Dataset
+    from pycocoevalcap.meteor import meteor as meteor_module
+
+    import vsum.metrics.text as text_metrics
+    from vsum.evaluation import compute_metrics
+    from vsum.metrics.text import ReusableMeteor, shared_meteor
+
+    started = []
+
+    class RecordingMeteor(meteor_module.Meteor):
+        def __init__(self):
+            super().__init__()
+            started.append(self)
+
+    monkeypatch.setattr(meteor_module, "Meteor", RecordingMeteor)
+    predictions, references = _generated_captions(6)
+    with ReusableMeteor() as meteor:
+        assert not meteor.running and not started  # nothing starts before the first score
+        first = compute_v2t(predictions, references, meteor=meteor)
+        again = compute_v2t(predictions[::-1], references[::-1], meteor=meteor)  # the same corpus, reordered
+        assert len(started) == 1 and meteor.running and started[0].meteor_p.poll() is None
+        assert again == pytest.approx(first, rel=1e-12)
+        # As after a fork: a scorer started by another process is neither used nor stopped; a new one starts.
+        meteor._pid = -1
+        assert compute_v2t(predictions, references, meteor=meteor) == first
+        assert len(started) == 2 and started[0].meteor_p.poll() is None
+        close_meteor(started[0])
+    process = started[1].meteor_p
+    assert not meteor.running and process.returncode is not None and process.stdout.closed
+
+    # compute_metrics scores texts with the process's one shared scorer unless given another.
+    seen = []
+    monkeypatch.setattr(text_metrics, "compute_v2t", lambda texts, refs, meteor: seen.append(meteor) or {})
+    dataset = Dataset.from_dict({"video_id": ["a"], "vsum_onehot": [[[0, 1]] * 10], "text_summary": ["a dog runs"]})
+    compute_metrics([{"text": "a dog"}], dataset)
+    compute_metrics([{"text": "a dog"}], dataset, meteor=meteor)
+    assert seen == [shared_meteor(), meteor] and isinstance(seen[0], ReusableMeteor)
+
+
 def test_v2t_java_missing_raises_clear_error(monkeypatch):
     monkeypatch.setattr(text_metrics.shutil, "which", lambda name: None)
     with pytest.raises(JavaNotFoundError, match=r"apt-get install default-jre-headless") as error:

@@ -221,7 +221,9 @@ def compute_metrics(
             `"both"` reports `f1_mean`/`f1_max` (top-15 % rule) and `f1_mean_released`/`f1_max_released` (the rule
             of the released VideoXum code, which the published tables used).
         text_metrics (`bool`, *optional*, defaults to `True`): compute V2T (needs Java); off on non-main processes.
-        meteor: a METEOR scorer to reuse (see `vsum.metrics.text.compute_v2t`).
+        meteor: the METEOR scorer (see [`vsum.metrics.text.compute_v2t`]). Default: the process's shared one
+            ([`vsum.metrics.text.shared_meteor`]), started at the first V2T computation and stopped at exit, so
+            repeated evaluations (every epoch of a training run) pay METEOR's Java start (about 7.5 s) once.
 
     Returns:
         `dict[str, float]`: the V2V keys and, with texts, `bleu_1`..`bleu_4`, `meteor`, `rouge_l`, `cider`.
@@ -241,9 +243,10 @@ def compute_metrics(
         references = [labels[:, : len(s)] for labels, s in zip(references_of(dataset), scores)]
         metrics.update(compute_v2v(scores, references, summary_ratio=summary_ratio, protocol=protocol))
     if text_metrics and all(p.get("text") is not None for p in predictions):
-        from .metrics.text import compute_v2t
+        from .metrics.text import compute_v2t, shared_meteor
 
-        metrics.update(compute_v2t([p["text"] for p in predictions], list(dataset["text_summary"]), meteor=meteor))
+        texts, references = [p["text"] for p in predictions], list(dataset["text_summary"])
+        metrics.update(compute_v2t(texts, references, meteor=shared_meteor() if meteor is None else meteor))
     return metrics
 
 

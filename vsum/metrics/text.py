@@ -22,12 +22,14 @@ percent. The PTB tokenizer and METEOR run Java programs, so a Java runtime must 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -99,6 +101,78 @@ def close_meteor(meteor: Any) -> None:
                 stream.close()
         process.kill()
         process.wait()
+
+
+class ReusableMeteor:
+    """A METEOR scorer that starts its Java process on first use and keeps it for later calls.
+
+    Starting METEOR takes about 7.5 s on 2 CPU cores (the Java program loads its paraphrase tables) and a call after
+    that a few milliseconds, so a training run that evaluates every epoch starts it once instead of once per
+    evaluation. It stands wherever a pycocoevalcap `Meteor` is accepted (`compute_score`), and `close()` (or leaving
+    a `with` block) stops the Java process; a later call starts a new one. Safe to share between threads (calls are
+    serialized); a forked child starts its own process and never touches its parent's.
+
+    Example:
+
+    ```python
+    >>> from vsum.metrics.text import ReusableMeteor, compute_v2t
+    >>> with ReusableMeteor() as meteor:  # doctest: +SKIP
+    ...     first = compute_v2t(["a man cooks"], ["a man is cooking"], meteor=meteor)  # starts METEOR
+    ...     second = compute_v2t(["a dog runs"], ["a dog is running"], meteor=meteor)  # reuses it
+    ```
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._scorer = None
+        self._pid = None
+
+    @property
+    def running(self) -> bool:
+        """Whether this process holds a started METEOR scorer."""
+        return self._scorer is not None and self._pid == os.getpid()
+
+    def compute_score(self, gts: dict[Any, list[str]], res: dict[Any, list[str]]):
+        """`Meteor.compute_score`, on the kept scorer (started here on first use)."""
+        with self._lock:
+            if not self.running:
+                from pycocoevalcap.meteor.meteor import Meteor
+
+                check_java()
+                # After a fork the parent's scorer (pipes shared with the parent) is dropped, not stopped.
+                self._scorer, self._pid = Meteor(), os.getpid()
+            return self._scorer.compute_score(gts, res)
+
+    def close(self) -> None:
+        """Stops the Java process (if this process started one)."""
+        with self._lock:
+            if self.running:
+                close_meteor(self._scorer)
+            self._scorer = self._pid = None
+
+    def __enter__(self) -> ReusableMeteor:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+_shared_meteor: ReusableMeteor | None = None
+_shared_meteor_lock = threading.Lock()
+
+
+def shared_meteor() -> ReusableMeteor:
+    """The process's [`ReusableMeteor`], which [`vsum.evaluation.compute_metrics`] uses by default.
+
+    It starts on the first V2T computation and is stopped at interpreter exit (or by its `close()`), so repeated
+    evaluations in one process (training, notebooks, scripts evaluating several splits) pay METEOR's start once.
+    """
+    global _shared_meteor
+    with _shared_meteor_lock:
+        if _shared_meteor is None:
+            _shared_meteor = ReusableMeteor()
+            atexit.register(_shared_meteor.close)
+        return _shared_meteor
 
 
 def coco_caption_scores(gts: dict[Any, list[str]], res: dict[Any, list[str]], meteor: Any = None) -> dict[str, float]:
@@ -189,8 +263,8 @@ def compute_v2t(
             Generated text summary of each video.
         references (`list[str]` or `list[list[str]]`):
             Reference summary (or non-empty list of reference summaries) of each video.
-        meteor (`pycocoevalcap.meteor.meteor.Meteor`, *optional*):
-            A running METEOR scorer to reuse across calls (its Java process takes seconds to start); the caller stops
+        meteor (`pycocoevalcap.meteor.meteor.Meteor` or [`ReusableMeteor`], *optional*):
+            A METEOR scorer to reuse across calls (its Java process takes about 7.5 s to start); the caller stops
             it. By default a new one is started and stopped within the call.
 
     Returns:
