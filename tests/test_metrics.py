@@ -350,13 +350,10 @@ def test_v2t_equals_pycocoevalcap():
     assert 0 < got["bleu_1"] < 100 and 0 < got["meteor"] < 100 and got["cider"] > 0
 
 
-def test_reusable_meteor_starts_java_once_and_compute_metrics_shares_one(monkeypatch):
-    from datasets import Dataset
+@pytest.fixture()
+def started_meteors(monkeypatch):
+    """Every pycocoevalcap `Meteor` started during the test, in order."""
     from pycocoevalcap.meteor import meteor as meteor_module
-
-    import vsum.metrics.text as text_metrics
-    from vsum.evaluation import compute_metrics
-    from vsum.metrics.text import ReusableMeteor, shared_meteor
 
     started = []
 
@@ -366,6 +363,17 @@ def test_reusable_meteor_starts_java_once_and_compute_metrics_shares_one(monkeyp
             started.append(self)
 
     monkeypatch.setattr(meteor_module, "Meteor", RecordingMeteor)
+    return started
+
+
+def test_reusable_meteor_starts_java_once_and_compute_metrics_shares_one(monkeypatch, started_meteors):
+    from datasets import Dataset
+
+    import vsum.metrics.text as text_metrics
+    from vsum.evaluation import compute_metrics
+    from vsum.metrics.text import ReusableMeteor, shared_meteor
+
+    started = started_meteors
     predictions, references = _generated_captions(6)
     with ReusableMeteor() as meteor:
         assert not meteor.running and not started  # nothing starts before the first score
@@ -564,25 +572,15 @@ def test_evaluate_vsum_v2v_doc_example_and_absolute_path(monkeypatch):
         metric.compute(predictions=[[0.1, 0.2]], references=[[[1, 0, 0]]])
 
 
-def test_evaluate_vsum_v2t_doc_example_and_cleanup(monkeypatch):
-    from pycocoevalcap.meteor import meteor as meteor_module
-
-    started = []
-
-    class RecordingMeteor(meteor_module.Meteor):
-        def __init__(self):
-            super().__init__()
-            started.append(self)
-
-    monkeypatch.setattr(meteor_module, "Meteor", RecordingMeteor)
+def test_evaluate_vsum_v2t_doc_example_and_cleanup(monkeypatch, started_meteors):
     monkeypatch.chdir(REPO_ROOT)
     metric = evaluate.load("metrics/vsum_v2t")
     assert metric.name == "vsum_v2t"
     run_doctests(metric.inputs_description, {"evaluate": evaluate})
 
     # The METEOR java subprocess started by the metric has been stopped and its pipes closed.
-    assert len(started) == 1
-    process = started[0].meteor_p
+    assert len(started_meteors) == 1
+    process = started_meteors[0].meteor_p
     assert process.returncode is not None
     assert process.stdin.closed and process.stdout.closed and process.stderr.closed
 
