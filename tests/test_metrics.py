@@ -373,20 +373,19 @@ def test_reusable_meteor_starts_java_once_and_compute_metrics_shares_one(monkeyp
     from vsum.evaluation import compute_metrics
     from vsum.metrics.text import ReusableMeteor, shared_meteor
 
-    started = started_meteors
     predictions, references = _generated_captions(6)
     with ReusableMeteor() as meteor:
-        assert not meteor.running and not started  # nothing starts before the first score
+        assert not meteor.running and not started_meteors  # nothing starts before the first score
         first = compute_v2t(predictions, references, meteor=meteor)
         again = compute_v2t(predictions[::-1], references[::-1], meteor=meteor)  # the same corpus, reordered
-        assert len(started) == 1 and meteor.running and started[0].meteor_p.poll() is None
+        assert len(started_meteors) == 1 and meteor.running and started_meteors[0].meteor_p.poll() is None
         assert again == pytest.approx(first, rel=1e-12)
         # As after a fork: a scorer started by another process is neither used nor stopped; a new one starts.
         meteor._pid = -1
         assert compute_v2t(predictions, references, meteor=meteor) == first
-        assert len(started) == 2 and started[0].meteor_p.poll() is None
-        close_meteor(started[0])
-    process = started[1].meteor_p
+        assert len(started_meteors) == 2 and started_meteors[0].meteor_p.poll() is None
+        close_meteor(started_meteors[0])
+    process = started_meteors[1].meteor_p
     assert not meteor.running and process.returncode is not None and process.stdout.closed
 
     # compute_metrics scores texts with the process's one shared scorer unless given another.

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -157,22 +158,16 @@ class ReusableMeteor:
         self.close()
 
 
-_shared_meteor: ReusableMeteor | None = None
-_shared_meteor_lock = threading.Lock()
-
-
+@functools.cache
 def shared_meteor() -> ReusableMeteor:
     """The process's [`ReusableMeteor`], which [`vsum.evaluation.compute_metrics`] uses by default.
 
     It starts on the first V2T computation and is stopped at interpreter exit (or by its `close()`), so repeated
     evaluations in one process (training, notebooks, scripts evaluating several splits) pay METEOR's start once.
     """
-    global _shared_meteor
-    with _shared_meteor_lock:
-        if _shared_meteor is None:
-            _shared_meteor = ReusableMeteor()
-            atexit.register(_shared_meteor.close)
-        return _shared_meteor
+    meteor = ReusableMeteor()
+    atexit.register(meteor.close)
+    return meteor
 
 
 def coco_caption_scores(gts: dict[Any, list[str]], res: dict[Any, list[str]], meteor: Any = None) -> dict[str, float]:
